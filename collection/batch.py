@@ -1,0 +1,248 @@
+"""Render avatars or pairs at scale: a job is a pure function of (seed, index range).
+
+A job of ``count`` items is cut into parts of ``chunk`` consecutive indices. A part can run in any
+process on any machine (``--shard i/N`` takes the parts p with p % N == i); it writes its slice of
+the shared memory-mapped ``.npy`` arrays, its records as ``parts/part-NNNNN.jsonl`` and, last, its
+stats as ``parts/part-NNNNN.json``: the stats file is the commit marker, so a rerun skips the
+parts that have one and redoes the rest. When every part is done the records are joined into one
+JSON-lines file. A worker never raises: a failing item is recorded in the part's stats and the
+part is left for the next run.
+
+Output folder::
+
+    job.json                  what was asked (a rerun with other settings is refused)
+    images_64.npy             avatars: (count, 64, 64, 3) uint8
+    source_64.npy, target_64.npy, mask_64.npy     pairs: images and (count, 64, 64) masks
+    parts/part-00000.{jsonl,json}
+    avatars.jsonl | pairs.jsonl
+    png/                      with --png: one PNG per image
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+from PIL import Image
+
+from . import __version__
+from .attributes import sample_spec, seeded_rng
+from .compose import check_size
+from .files import create_once, write_atomic, write_json
+from .pairs import check_attributes, make_pair
+from .raster import render
+
+KINDS = ("avatars", "pairs")
+
+
+class JobError(ValueError):
+    """A job that cannot run as asked; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str
+    seed: int
+    count: int
+    size: int = 64
+    chunk: int = 1024
+    attributes: tuple[str, ...] | None = None  # pairs only: the attributes allowed to change
+    png: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise JobError(f"unknown job kind {self.kind!r}; valid: {', '.join(KINDS)}")
+        if self.count <= 0:
+            raise JobError(f"the number of items (--n, --count) must be positive, got {self.count}")
+        if self.chunk <= 0:
+            raise JobError(f"chunk must be positive, got {self.chunk}")
+        if self.seed < 0:
+            raise JobError(f"seed must be >= 0, got {self.seed}")
+        check_size(self.size)
+        if self.attributes is not None:
+            object.__setattr__(self, "attributes", check_attributes(self.attributes))
+
+    @property
+    def num_parts(self) -> int:
+        return -(-self.count // self.chunk)
+
+    def part_range(self, part: int) -> tuple[int, int]:
+        start = part * self.chunk
+        return start, min(start + self.chunk, self.count)
+
+    def arrays(self) -> dict[str, tuple[tuple[int, ...], str]]:
+        s = self.size
+        if self.kind == "avatars":
+            return {f"images_{s}": ((self.count, s, s, 3), "uint8")}
+        return {f"source_{s}": ((self.count, s, s, 3), "uint8"),
+                f"target_{s}": ((self.count, s, s, 3), "uint8"),
+                f"mask_{s}": ((self.count, s, s), "uint8")}
+
+    @property
+    def records_name(self) -> str:
+        return f"{self.kind}.jsonl"
+
+    def describe(self) -> dict:
+        d = asdict(self)
+        d["attributes"] = list(self.attributes) if self.attributes else None
+        return d
+
+
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """'i/N' -> (i, N) with 0 <= i < N; None -> (0, 1)."""
+    if text is None:
+        return 0, 1
+    try:
+        i_text, n_text = text.split("/")
+        i, n = int(i_text), int(n_text)
+    except ValueError:
+        raise JobError(f"malformed shard {text!r}: expected i/N with 0 <= i < N, e.g. 0/4") from None
+    if n < 1 or not 0 <= i < n:
+        raise JobError(f"malformed shard {text!r}: expected i/N with 0 <= i < N, e.g. 0/4")
+    return i, n
+
+
+def render_item(job: Job, index: int) -> tuple[dict, dict[str, np.ndarray]]:
+    """Item ``index`` of ``job``: its record and its images, keyed like ``job.arrays()``."""
+    s = job.size
+    if job.kind == "avatars":
+        spec = sample_spec(seeded_rng("avatar", job.seed, index))
+        record = {"index": index, "avatar_id": spec.id, "spec": spec.to_dict()}
+        return record, {f"images_{s}": render(spec, s)}
+    pair, src, tgt, mask = make_pair(job.seed, index, s, job.attributes)
+    return pair.to_record(), {f"source_{s}": src, f"target_{s}": tgt, f"mask_{s}": mask}
+
+
+def _part_paths(out: Path, part: int) -> tuple[Path, Path]:
+    stem = out / "parts" / f"part-{part:05d}"
+    return stem.with_suffix(".jsonl"), stem.with_suffix(".json")
+
+
+def _png_bytes(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image * 255 if image.ndim == 2 else image).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def run_part(job: Job, out: str, part: int) -> dict:
+    """Render one part into the arrays under ``out``; returns its stats and never raises."""
+    started = time.perf_counter()
+    start, stop = job.part_range(part)
+    stats = {"part": part, "start": start, "stop": stop, "ok": 0, "failed": 0, "errors": []}
+    try:
+        outdir = Path(out)
+        arrays = {name: np.load(outdir / f"{name}.npy", mmap_mode="r+") for name in job.arrays()}
+        records = []
+        digest = hashlib.sha256()
+        for index in range(start, stop):
+            try:
+                record, images = render_item(job, index)
+            except Exception as e:  # recorded, not raised: the part is redone next run
+                stats["failed"] += 1
+                stats["errors"].append(f"item {index}: {type(e).__name__}: {e}")
+                continue
+            for name, image in images.items():
+                arrays[name][index] = image
+                digest.update(image.tobytes())
+                if job.png:
+                    write_atomic(outdir / "png" / f"{index:07d}_{name}.png", _png_bytes(image))
+            records.append(json.dumps(record))
+            stats["ok"] += 1
+        for array in arrays.values():
+            array.flush()
+        stats["sha256"] = digest.hexdigest()
+        stats["seconds"] = round(time.perf_counter() - started, 3)
+        if stats["failed"] == 0:
+            records_path, stats_path = _part_paths(outdir, part)
+            write_atomic(records_path, "".join(r + "\n" for r in records))
+            write_json(stats_path, stats)
+    except Exception as e:
+        stats["failed"] = stop - start - stats["ok"]
+        stats["errors"].append(f"part {part}: {type(e).__name__}: {e}")
+    return stats
+
+
+def _prepare(job: Job, out: Path) -> None:
+    """Write job.json and create the arrays, once, even if shards start together."""
+    wanted = {"job": job.describe(), "code_version": __version__}
+    create_once(out / "job.json", lambda tmp: tmp.write_text(json.dumps(wanted, indent=2, sort_keys=True) + "\n"))
+    found = json.loads((out / "job.json").read_text())
+    if found["job"] != wanted["job"]:
+        raise JobError(f"{out} already holds a different job ({found['job']}); "
+                       f"use another --out or delete that folder")
+    for name, (shape, dtype) in job.arrays().items():
+        def build(tmp: Path, shape=shape, dtype=dtype) -> None:
+            np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape).flush()
+        create_once(out / f"{name}.npy", build)
+
+
+def done_parts(job: Job, out: Path) -> set[int]:
+    """Parts whose stats file exists (their slice and records are complete)."""
+    return {p for p in range(job.num_parts) if _part_paths(out, p)[1].exists()}
+
+
+def run_job(job: Job, out: str | os.PathLike, shard: str | None = None, workers: int = 1,
+            progress: bool = True) -> dict:
+    """Run the parts of ``shard`` that are not done yet, with ``workers`` processes.
+
+    Returns a summary: parts done now and before, failures, and whether the whole job is complete
+    (then the records file has been written). Raises :class:`JobError` if any part failed.
+    """
+    from tqdm import tqdm
+
+    out = Path(out)
+    i, n = parse_shard(shard)
+    if workers < 1:
+        raise JobError(f"workers must be >= 1, got {workers}")
+    _prepare(job, out)
+    mine = [p for p in range(job.num_parts) if p % n == i]
+    already = done_parts(job, out)
+    todo = [p for p in mine if p not in already]
+    total = sum(job.part_range(p)[1] - job.part_range(p)[0] for p in todo)
+    failures: list[dict] = []
+    bar = tqdm(total=total, unit="img" if job.kind == "avatars" else "pair",
+               desc=f"{job.kind} {job.size}px", disable=not progress or total == 0)
+    with bar:
+        for stats in _map_parts(job, out, todo, workers):
+            bar.update(stats["ok"] + stats["failed"])
+            if stats["failed"]:
+                failures.append(stats)
+    complete = len(done_parts(job, out)) == job.num_parts
+    if complete:
+        _join_records(job, out)
+    summary = {"parts_run": len(todo) - len(failures), "parts_skipped": len(mine) - len(todo),
+               "parts_failed": len(failures), "complete": complete}
+    if failures:
+        first = failures[0]["errors"][:3]
+        raise JobError(f"{len(failures)} part(s) failed, e.g. {first}; rerun the same command to retry them")
+    return summary
+
+
+def _map_parts(job: Job, out: Path, parts: list[int], workers: int) -> Iterable[dict]:
+    if workers == 1 or len(parts) <= 1:
+        for p in parts:
+            yield run_part(job, str(out), p)
+        return
+    # spawn, not fork: a worker starts clean, whatever threads the parent has.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(run_part, job, str(out), p) for p in parts]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _join_records(job: Job, out: Path) -> None:
+    path = out / job.records_name
+    chunks = [_part_paths(out, p)[0].read_bytes() for p in range(job.num_parts)]
+    data = b"".join(chunks)
+    if not path.exists() or path.read_bytes() != data:
+        write_atomic(path, data)

@@ -1,0 +1,200 @@
+"""``python -m collection``: a thin command line over the library.
+
+Library errors (bad attribute, value, size, shard...) become a one-line ``error: ...`` on stderr
+and exit 1; unknown flags or malformed numbers exit 2, also with one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from . import __version__
+from .attributes import SpecError, attribute, sample_spec, schema, seeded_rng, visible_attributes
+from .batch import Job, JobError, run_job
+from .compose import SIZES, check_size
+from .files import write_atomic
+
+SIZE = click.option("--size", type=int, default=64, show_default=True,
+                    help=f"Image size in pixels, one of {', '.join(map(str, SIZES))}.")
+SEED = click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+
+
+def _workers_default() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aimi-collection")
+def cli() -> None:
+    """Make AIMI avatars and one-attribute pairs.
+
+    \b
+    Examples:
+      python -m collection attributes
+      python -m collection pairs --n 100 --seed 0 --size 64 --out out/pairs
+      python -m collection sheet --n 24 --seed 0 --out out/sheet.png
+      python -m collection render --count 165000 --seed 0 --size 64 --out out/avatars
+      python -m collection show --set top=bob --set accessory=round --out out/one.png
+    """
+
+
+@cli.command()
+def attributes() -> None:
+    """List every attribute, its values and when it is visible.
+
+    \b
+    Example:
+      python -m collection attributes
+    """
+    for a in schema().values():
+        click.echo(f"{a.name} ({len(a.values)}): {a.description}")
+        click.echo("    " + ", ".join(a.values))
+
+
+@cli.command()
+@click.option("--n", "n", type=int, required=True, help="Number of pairs.")
+@SEED
+@SIZE
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--attributes", "attrs", default=None,
+              help="Comma-separated attributes allowed to change (default: all).")
+@click.option("--png", is_flag=True, help="Also write every image and mask as a PNG file.")
+@click.option("--workers", type=int, default=_workers_default, show_default="min(2, cores)")
+@click.option("--shard", default=None, help="Run only shard i of N (i/N), e.g. 0/4.")
+@click.option("--chunk", type=int, default=256, show_default=True, help="Pairs per resumable part.")
+def pairs(n, seed, size, out, attrs, png, workers, shard, chunk) -> None:
+    """Make N one-attribute pairs with their change masks.
+
+    Writes OUT/pairs.jsonl (pair_id, attribute, from_value, to_value, source, target, source_id,
+    target_id, ...) and OUT/source_PX.npy, OUT/target_PX.npy, OUT/mask_PX.npy (mask: 0 where the
+    two images differ, 1 elsewhere). Rerunning resumes.
+
+    \b
+    Example:
+      python -m collection pairs --n 100 --seed 0 --size 64 --out out/pairs --png
+    """
+    job = Job("pairs", seed=seed, count=n, size=size, chunk=chunk, attributes=_split(attrs), png=png)
+    summary = run_job(job, out, shard=shard, workers=workers)
+    click.echo(json.dumps(summary))
+
+
+@cli.command()
+@click.option("--count", type=int, required=True, help="Number of avatars.")
+@SEED
+@SIZE
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--png", is_flag=True, help="Also write every avatar as a PNG file.")
+@click.option("--workers", type=int, default=_workers_default, show_default="min(2, cores)")
+@click.option("--shard", default=None, help="Run only shard i of N (i/N), e.g. 0/4.")
+@click.option("--chunk", type=int, default=1024, show_default=True, help="Avatars per resumable part.")
+def render(count, seed, size, out, png, workers, shard, chunk) -> None:
+    """Render COUNT random avatars into OUT/images_PX.npy (count, PX, PX, 3) uint8.
+
+    Avatar i is a pure function of (seed, i), so shards can run anywhere; finished parts are
+    skipped on a rerun. OUT/avatars.jsonl lists each avatar's attributes.
+
+    \b
+    Example:
+      python -m collection render --count 165000 --seed 0 --size 64 --out out/avatars
+      python -m collection render --count 165000 --seed 0 --size 64 --out out/avatars --shard 1/8
+    """
+    job = Job("avatars", seed=seed, count=count, size=size, chunk=chunk, png=png)
+    summary = run_job(job, out, shard=shard, workers=workers)
+    click.echo(json.dumps(summary))
+
+
+@cli.command()
+@click.option("--n", "n", type=int, default=24, show_default=True, help="Number of pairs.")
+@SEED
+@click.option("--size", type=int, default=128, show_default=True, help="Image size per avatar.")
+@click.option("--columns", type=int, default=3, show_default=True, help="Pairs per row.")
+@click.option("--attributes", "attrs", default=None, help="Comma-separated attributes to change.")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="PNG file to write.")
+def sheet(n, seed, size, columns, attrs, out) -> None:
+    """Draw a contact sheet of pairs: source, target and mask, labelled with the change.
+
+    \b
+    Example:
+      python -m collection sheet --n 24 --seed 0 --out out/sheet.png
+    """
+    import io
+
+    from .sheet import draw_sheet
+
+    check_size(size)
+    image = draw_sheet(seed, n, size, columns, _split(attrs))
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    write_atomic(out, buf.getvalue())
+    click.echo(out)
+
+
+@cli.command()
+@click.option("--set", "settings", multiple=True, metavar="ATTRIBUTE=VALUE",
+              help="Fix one attribute (repeatable); the rest are drawn from --seed.")
+@SEED
+@click.option("--size", type=int, default=256, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="PNG (or .svg) to write.")
+def show(settings, seed, size, out) -> None:
+    """Render one avatar, attribute by attribute, to a PNG or SVG file.
+
+    \b
+    Example:
+      python -m collection show --set top=bob --set hair_color=red --out out/one.png
+    """
+    import io
+
+    from PIL import Image
+
+    from .compose import compose_svg
+    from .raster import render as render_one
+
+    check_size(size)
+    changes = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SpecError(f"--set wants ATTRIBUTE=VALUE, got {item!r}")
+        attribute(name.strip()).index(value.strip())
+        changes[name.strip()] = value.strip()
+    spec = sample_spec(seeded_rng("show", seed, 0)).replace(**changes)
+    hidden = [n for n in changes if n not in visible_attributes(spec)]
+    if out.endswith(".svg"):
+        write_atomic(out, compose_svg(spec, size))
+    else:
+        buf = io.BytesIO()
+        Image.fromarray(render_one(spec, size)).save(buf, format="PNG")
+        write_atomic(out, buf.getvalue())
+    click.echo(json.dumps({"avatar_id": spec.id, "spec": spec.to_dict(), "hidden": hidden}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
+    try:
+        cli.main(args=argv, prog_name="python -m collection", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.exceptions.Abort:
+        print("error: aborted", file=sys.stderr)
+        return 1
+    except click.UsageError as e:
+        print(f"error: {e.format_message()} (see --help)", file=sys.stderr)
+        return 2
+    except click.ClickException as e:
+        print(f"error: {e.format_message()}", file=sys.stderr)
+        return 1
+    except (SpecError, JobError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+__all__ = ["cli", "main"]

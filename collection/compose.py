@@ -1,0 +1,60 @@
+"""Compose the SVG document of an avatar from the cached art (no python-avatars code runs)."""
+
+from __future__ import annotations
+
+from . import artwork
+from .attributes import AvatarSpec, attribute
+
+SIZES = (32, 64, 128, 256)
+
+
+def check_size(size: int) -> int:
+    """Return ``size`` if the renderer supports it, else raise ValueError listing the sizes."""
+    if size not in SIZES:
+        raise ValueError(f"unsupported size {size!r}; valid: {', '.join(map(str, SIZES))}")
+    return size
+
+
+def _part(kind: str, name: str, colour: str = "", **slots: str) -> str:
+    if name == "none":
+        return ""
+    part = artwork.parts()[kind][name]
+    values = dict(slots)
+    if part.colour_hole:
+        values["colour"] = colour
+    values = {k: v for k, v in values.items() if k in part.template.holes}
+    return part.template.fill(values | {h: "" for h in part.template.holes - values.keys()})
+
+
+def compose_svg(spec: AvatarSpec, size: int = 64) -> str:
+    """The SVG document of ``spec``: square, ``size`` px wide, sanitised (see :mod:`artwork`).
+
+    Mirrors ``python_avatars.Avatar.render()`` with the CIRCLE style: the top (hair or hat) holds
+    the facial hair and the accessory in its own slots; the graphic goes into the graphic shirt.
+    """
+    check_size(size)
+    parts = artwork.parts()
+    hex_of = {n: attribute(n).colours for n in ("hat_color", "hair_color", "facial_hair_color",
+                                                "clothing_color", "skin_color", "background_color")}
+    facial_hair = _part("facial_hair", spec.facial_hair, hex_of["facial_hair_color"][spec.facial_hair_color])
+    accessory = _part("accessory", spec.accessory)
+    if spec.top in parts["hair"]:
+        top = _part("hair", spec.top, hex_of["hair_color"][spec.hair_color],
+                    facial_hair=facial_hair, accessory=accessory)
+    else:
+        top = _part("hat", spec.top, hex_of["hat_color"][spec.hat_color],
+                    facial_hair=facial_hair, accessory=accessory)
+    graphic = _part("shirt_graphic", spec.shirt_graphic) if spec.clothing == "graphic_shirt" else ""
+    clothing = _part("clothing", spec.clothing, hex_of["clothing_color"][spec.clothing_color],
+                     graphic=graphic)
+    return artwork.style_template().fill({
+        "size": str(size),
+        "background_color": hex_of["background_color"][spec.background_color],
+        "skin_color": hex_of["skin_color"][spec.skin_color],
+        "top": top,
+        "eyebrows": _part("eyebrows", spec.eyebrows),
+        "eyes": _part("eyes", spec.eyes),
+        "nose": _part("nose", spec.nose),
+        "mouth": _part("mouth", spec.mouth),
+        "clothing": clothing,
+    })

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The project's two entry points (see README.md):
+#   bash run.sh main   set up, then run the main job on its embedded default
+#   bash run.sh test   set up (with the browser for the parity test), then run the whole test suite
+# Set-up is idempotent: a venv in .venv, the project installed editable with its pinned deps.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PY=${PYTHON:-}
+if [ -z "$PY" ]; then
+    for candidate in python3.11 python3 python; do
+        if command -v "$candidate" >/dev/null 2>&1; then PY=$candidate; break; fi
+    done
+fi
+[ -n "$PY" ] || { echo "error: no python found; install Python 3.11 or newer" >&2; exit 1; }
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { echo "error: $PY is older than 3.11; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+
+setup() {  # $1: pip extras
+    if [ ! -x .venv/bin/python ]; then
+        "$PY" -m venv .venv
+    fi
+    local stamp=".venv/.install-stamp-$1"
+    local want
+    want=$(cat pyproject.toml run.sh | sha256sum | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$1]"
+        echo "$want" > "$stamp"
+    fi
+}
+
+browser() {  # Debian's chromium for the real-browser tests; never `playwright install`
+    if [ -x /usr/bin/chromium ]; then return; fi
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "warning: no apt-get; browser tests will be skipped (install chromium at /usr/bin/chromium)" >&2
+        return
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
+case "${1:-}" in
+    main)
+        setup bench
+        out=${AIMI_OUT:-out}
+        .venv/bin/python -m collection pairs --n 256 --seed 0 --size 64 --out "$out/pairs" --png
+        .venv/bin/python -m collection sheet --n 24 --seed 0 --out "$out/sheet.png"
+        echo "main job done: $out/pairs/pairs.jsonl, $out/sheet.png"
+        ;;
+    test)
+        setup test
+        browser
+        shift
+        set +e
+        .venv/bin/python -m pytest "$@"
+        rc=$?
+        set -e
+        if [ "$rc" = 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi
+        exit "$rc"
+        ;;
+    *)
+        echo "usage: bash run.sh main|test [pytest args]" >&2
+        exit 2
+        ;;
+esac
