@@ -142,7 +142,10 @@ _SHAPES = {"path", "rect", "circle", "ellipse", "polygon", "polyline", "line", "
 
 
 def _inherits_fill(el: ET.Element) -> bool:
-    """True if a shape below ``el`` takes its fill from ``el`` (no own fill in between)."""
+    """True if ``el`` is a shape (wick's colour element is the hair path itself) or a shape below
+    it takes its fill from it (no own fill in between)."""
+    if _local(el.tag) in _SHAPES:
+        return True
     for child in el:
         if child.get("fill"):
             continue
