@@ -16,7 +16,7 @@ fi
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || { echo "error: $PY is older than 3.11; set PYTHON=/path/to/python3.11" >&2; exit 1; }
 
-setup() {  # $1: pip extras
+setup() {  # $1: pip extras ("" for none)
     if [ ! -x .venv/bin/python ]; then
         "$PY" -m venv .venv
     fi
@@ -24,8 +24,9 @@ setup() {  # $1: pip extras
     local want
     want=$(cat pyproject.toml run.sh | sha256sum | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$1]"
+        local target="."
+        [ -z "$1" ] || target=".[$1]"
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"
         echo "$want" > "$stamp"
     fi
 }
@@ -44,7 +45,7 @@ browser() {  # Debian's chromium for the real-browser tests; never `playwright i
 
 case "${1:-}" in
     main)
-        setup bench
+        setup ""
         out=${AIMI_OUT:-out}
         .venv/bin/python -m collection pairs --n 256 --seed 0 --size 64 --out "$out/pairs" --png
         .venv/bin/python -m collection sheet --n 24 --seed 0 --out "$out/sheet.png"

@@ -1,0 +1,1 @@
+"""Measuring AIMI: speed benchmarks now; training, evaluation and the leaderboard later."""
