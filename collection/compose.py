@@ -19,11 +19,11 @@ def _part(kind: str, name: str, colour: str = "", **slots: str) -> str:
     if name == "none":
         return ""
     part = artwork.parts()[kind][name]
-    values = dict(slots)
+    # a top without a slot drops what would go there, exactly as python-avatars does
+    values = {hole: slots.get(hole, "") for hole in part.template.holes}
     if part.colour_hole:
-        values["colour"] = colour
-    values = {k: v for k, v in values.items() if k in part.template.holes}
-    return part.template.fill(values | {h: "" for h in part.template.holes - values.keys()})
+        values[part.colour_hole] = colour
+    return part.template.fill(values)
 
 
 def compose_svg(spec: AvatarSpec, size: int = 64) -> str:
