@@ -39,7 +39,7 @@ from .attributes import sample_spec, seeded_rng
 from .compose import check_size
 from .files import create_once, write_atomic, write_json
 from .pairs import check_attributes, make_pair
-from .raster import render
+from .raster import check_renderer, render
 
 KINDS = ("avatars", "pairs")
 
@@ -57,6 +57,7 @@ class Job:
     chunk: int = 1024
     attributes: tuple[str, ...] | None = None  # pairs only: the attributes allowed to change
     png: bool = False
+    renderer: str = "sprite"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -68,6 +69,7 @@ class Job:
         if self.seed < 0:
             raise JobError(f"seed must be >= 0, got {self.seed}")
         check_size(self.size)
+        check_renderer(self.renderer)
         if self.attributes is not None:
             object.__setattr__(self, "attributes", check_attributes(self.attributes))
 
@@ -117,8 +119,8 @@ def render_item(job: Job, index: int) -> tuple[dict, dict[str, np.ndarray]]:
     if job.kind == "avatars":
         spec = sample_spec(seeded_rng("avatar", job.seed, index))
         record = {"index": index, "avatar_id": spec.id, "spec": spec.to_dict()}
-        return record, {f"images_{s}": render(spec, s)}
-    pair, src, tgt, mask = make_pair(job.seed, index, s, job.attributes)
+        return record, {f"images_{s}": render(spec, s, job.renderer)}
+    pair, src, tgt, mask = make_pair(job.seed, index, s, job.attributes, job.renderer)
     return pair.to_record(), {f"source_{s}": src, f"target_{s}": tgt, f"mask_{s}": mask}
 
 
@@ -204,6 +206,10 @@ def run_job(job: Job, out: str | os.PathLike, shard: str | None = None, workers:
     if workers < 1:
         raise JobError(f"workers must be >= 1, got {workers}")
     _prepare(job, out)
+    if job.renderer == "sprite":
+        from .sprites import load_or_build
+
+        load_or_build(job.size)  # fill the sprite cache once here, before workers need it
     mine = [p for p in range(job.num_parts) if p % n == i]
     already = done_parts(job, out)
     todo = [p for p in mine if p not in already]

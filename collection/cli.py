@@ -20,6 +20,9 @@ from .files import write_atomic
 
 SIZE = click.option("--size", type=int, default=64, show_default=True,
                     help=f"Image size in pixels, one of {', '.join(map(str, SIZES))}.")
+RENDERER = click.option("--renderer", type=click.Choice(["sprite", "reference"]), default="sprite",
+                        show_default=True,
+                        help="sprite: cached layer sprites (fast); reference: whole-document resvg.")
 SEED = click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 
 
@@ -70,7 +73,8 @@ def attributes() -> None:
 @click.option("--workers", type=int, default=_workers_default, show_default="min(2, cores)")
 @click.option("--shard", default=None, help="Run only shard i of N (i/N), e.g. 0/4.")
 @click.option("--chunk", type=int, default=256, show_default=True, help="Pairs per resumable part.")
-def pairs(n, seed, size, out, attrs, png, workers, shard, chunk) -> None:
+@RENDERER
+def pairs(n, seed, size, out, attrs, png, workers, shard, chunk, renderer) -> None:
     """Make N one-attribute pairs with their change masks.
 
     Writes OUT/pairs.jsonl (pair_id, attribute, from_value, to_value, source, target, source_id,
@@ -81,7 +85,8 @@ def pairs(n, seed, size, out, attrs, png, workers, shard, chunk) -> None:
     Example:
       python -m collection pairs --n 100 --seed 0 --size 64 --out out/pairs --png
     """
-    job = Job("pairs", seed=seed, count=n, size=size, chunk=chunk, attributes=_split(attrs), png=png)
+    job = Job("pairs", seed=seed, count=n, size=size, chunk=chunk, attributes=_split(attrs), png=png,
+              renderer=renderer)
     summary = run_job(job, out, shard=shard, workers=workers)
     click.echo(json.dumps(summary))
 
@@ -94,8 +99,9 @@ def pairs(n, seed, size, out, attrs, png, workers, shard, chunk) -> None:
 @click.option("--png", is_flag=True, help="Also write every avatar as a PNG file.")
 @click.option("--workers", type=int, default=_workers_default, show_default="min(2, cores)")
 @click.option("--shard", default=None, help="Run only shard i of N (i/N), e.g. 0/4.")
-@click.option("--chunk", type=int, default=1024, show_default=True, help="Avatars per resumable part.")
-def render(count, seed, size, out, png, workers, shard, chunk) -> None:
+@click.option("--chunk", type=int, default=4096, show_default=True, help="Avatars per resumable part.")
+@RENDERER
+def render(count, seed, size, out, png, workers, shard, chunk, renderer) -> None:
     """Render COUNT random avatars into OUT/images_PX.npy (count, PX, PX, 3) uint8.
 
     Avatar i is a pure function of (seed, i), so shards can run anywhere; finished parts are
@@ -106,7 +112,7 @@ def render(count, seed, size, out, png, workers, shard, chunk) -> None:
       python -m collection render --count 165000 --seed 0 --size 64 --out out/avatars
       python -m collection render --count 165000 --seed 0 --size 64 --out out/avatars --shard 1/8
     """
-    job = Job("avatars", seed=seed, count=count, size=size, chunk=chunk, png=png)
+    job = Job("avatars", seed=seed, count=count, size=size, chunk=chunk, png=png, renderer=renderer)
     summary = run_job(job, out, shard=shard, workers=workers)
     click.echo(json.dumps(summary))
 
@@ -118,7 +124,8 @@ def render(count, seed, size, out, png, workers, shard, chunk) -> None:
 @click.option("--columns", type=int, default=3, show_default=True, help="Pairs per row.")
 @click.option("--attributes", "attrs", default=None, help="Comma-separated attributes to change.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="PNG file to write.")
-def sheet(n, seed, size, columns, attrs, out) -> None:
+@RENDERER
+def sheet(n, seed, size, columns, attrs, out, renderer) -> None:
     """Draw a contact sheet of pairs: source, target and mask, labelled with the change.
 
     \b
@@ -130,7 +137,7 @@ def sheet(n, seed, size, columns, attrs, out) -> None:
     from .sheet import draw_sheet
 
     check_size(size)
-    image = draw_sheet(seed, n, size, columns, _split(attrs))
+    image = draw_sheet(seed, n, size, columns, _split(attrs), renderer)
     buf = io.BytesIO()
     image.save(buf, format="PNG")
     write_atomic(out, buf.getvalue())
@@ -143,7 +150,8 @@ def sheet(n, seed, size, columns, attrs, out) -> None:
 @SEED
 @click.option("--size", type=int, default=256, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="PNG (or .svg) to write.")
-def show(settings, seed, size, out) -> None:
+@RENDERER
+def show(settings, seed, size, out, renderer) -> None:
     """Render one avatar, attribute by attribute, to a PNG or SVG file.
 
     \b
@@ -171,7 +179,7 @@ def show(settings, seed, size, out) -> None:
         write_atomic(out, compose_svg(spec, size))
     else:
         buf = io.BytesIO()
-        Image.fromarray(render_one(spec, size)).save(buf, format="PNG")
+        Image.fromarray(render_one(spec, size, renderer)).save(buf, format="PNG")
         write_atomic(out, buf.getvalue())
     click.echo(json.dumps({"avatar_id": spec.id, "spec": spec.to_dict(), "hidden": hidden}))
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from .attributes import AvatarSpec, attribute, pick, sample_spec, seeded_rng, visible_attributes
 from .compose import check_size
-from .raster import render
+from .raster import check_renderer, render
 
 VISIBLE_LEVEL = 16
 MIN_VISIBLE_PIXELS_AT_64 = 4
@@ -125,15 +125,16 @@ def changeable(spec: AvatarSpec, allowed: Sequence[str] | None = None) -> list[s
     return [n for n in names if allowed is None or n in allowed]
 
 
-def make_pair(seed: int, index: int, size: int = 64,
-              attributes: Sequence[str] | None = None) -> tuple[Pair, np.ndarray, np.ndarray, np.ndarray]:
+def make_pair(seed: int, index: int, size: int = 64, attributes: Sequence[str] | None = None,
+              renderer: str = "sprite") -> tuple[Pair, np.ndarray, np.ndarray, np.ndarray]:
     """Pair ``index`` of ``seed``: a pure function of its arguments.
 
     Draws a source, one of its changeable attributes uniformly and a new value uniformly, renders
-    both at ``size`` and redraws until the change is visible. Returns the pair, the source and
+    both at ``size`` with ``renderer`` and redraws until the change is visible. Returns the pair, the source and
     target images ((H, W, 3) uint8) and the mask ((H, W) uint8, 0 = changed).
     """
     check_size(size)
+    check_renderer(renderer)
     allowed = check_attributes(attributes)
     rng = seeded_rng("pair", seed, index)
     need = min_visible_pixels(size)
@@ -146,7 +147,7 @@ def make_pair(seed: int, index: int, size: int = 64,
         old = getattr(source, name)
         new = pick(rng, [v for v in attribute(name).values if v != old])
         target = source.replace(**{name: new})
-        src, tgt = render(source, size), render(target, size)
+        src, tgt = render(source, size, renderer), render(target, size, renderer)
         seen = visible_pixels(src, tgt)
         if seen < need:
             continue

@@ -12,7 +12,7 @@ LABEL_HEIGHT = 18
 
 
 def draw_sheet(seed: int, n: int, size: int = 128, columns: int = 3,
-               attributes: list[str] | None = None) -> Image.Image:
+               attributes: list[str] | None = None, renderer: str = "sprite") -> Image.Image:
     """Pairs 0..n-1 of ``seed``, ``columns`` pairs per row; each cell is source, target and mask
     (white = kept, black = changed) above the label "attribute: from -> to"."""
     if n <= 0:
@@ -26,7 +26,7 @@ def draw_sheet(seed: int, n: int, size: int = 128, columns: int = 3,
     draw = ImageDraw.Draw(sheet)
     font = ImageFont.load_default()
     for k in range(n):
-        pair, src, tgt, mask = make_pair(seed, k, size, attributes)
+        pair, src, tgt, mask = make_pair(seed, k, size, attributes, renderer)
         x0 = GAP + (k % columns) * (cell_w + 3 * GAP)
         y0 = GAP + (k // columns) * (cell_h + GAP)
         mask_rgb = np.repeat(mask[:, :, None] * 255, 3, axis=2).astype(np.uint8)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from collection import compose_svg, render
+from collection import RENDERERS, compose_svg, render
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_chromium_agrees_with_resvg_at_64px(server, specs, tmp_path_factory):
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_chromium_agrees_with_our_raster_at_64px(server, specs, tmp_path_factory, renderer):
     _need_browser()
     from PIL import Image
     from playwright.sync_api import sync_playwright
@@ -93,8 +94,8 @@ def test_chromium_agrees_with_resvg_at_64px(server, specs, tmp_path_factory):
     diffs = []
     for k, spec in enumerate(chosen):
         x, y = (k % columns) * size, (k // columns) * size
-        ours = render(spec, size).astype(np.int16)
+        ours = render(spec, size, renderer).astype(np.int16)
         diffs.append(float(np.abs(browser[y:y + size, x:x + size] - ours).mean()))
     worst = max(diffs)
-    print(f"mean abs diff vs Chromium at {size}px: mean {np.mean(diffs):.3f}/255, worst {worst:.3f}/255")
+    print(f"{renderer}: mean abs diff vs Chromium at {size}px: mean {np.mean(diffs):.3f}/255, worst {worst:.3f}/255")
     assert worst <= 2.0, f"worst avatar differs by {worst:.2f}/255 on average ({np.round(diffs, 2)})"

@@ -1,0 +1,174 @@
+"""The fast renderer: composite cached sprites (see :mod:`sprites`) with numpy.
+
+Per avatar: the background circle over white; the inner layers (body, clothing, graphic, mouth,
+nose, eyes, eyebrows, top segments with facial hair and accessory in their slots) composited
+premultiplied "over" into one layer, multiplied once by the group mask, then composited over the
+background. Arrays are channel-planar float32 and every sprite touches only its own crop.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Mapping
+
+import numpy as np
+
+from . import artwork
+from .attributes import AvatarSpec, attribute
+from .compose import COLOUR_ATTRIBUTES, check_size
+from .sprites import load_or_build, top_colour_attribute
+
+
+class Sprite:
+    """A crop at (y, x) of size (h, w): premultiplied RGBA, channel-planar (4, h, w) in [0, 1].
+
+    A coloured layer keeps its black rendering and the slope towards its white one: its RGB for a
+    colour c (0..255 per channel) is ``black + slope * c``; each colour met is computed once.
+    """
+
+    __slots__ = ("y", "x", "h", "w", "rows", "cols", "_fixed", "_slope", "keep", "_coloured")
+
+    def __init__(self, y: int, x: int, black: np.ndarray, white: np.ndarray | None):
+        self.y, self.x = y, x
+        self.h, self.w = black.shape[1:]
+        self.rows, self.cols = slice(y, y + self.h), slice(x, x + self.w)
+        self._fixed = black
+        self._slope = None if white is None else (white[:3] - black[:3]) / 255.0
+        self.keep = 1.0 - black[3]
+        self._coloured: dict[str, np.ndarray] = {}
+
+    def rgba(self, colour: str | None) -> np.ndarray:
+        if self._slope is None or colour is None:
+            return self._fixed
+        found = self._coloured.get(colour)
+        if found is None:
+            found = self._fixed.copy()
+            found[:3] += self._slope * _rgb(colour)[:, None, None]
+            if len(self._coloured) < 4096:  # named palettes are small; bound arbitrary hex use
+                self._coloured[colour] = found
+        return found
+
+    @property
+    def alpha(self) -> np.ndarray:
+        return self._fixed[3]
+
+
+def _premultiplied(rgba: np.ndarray) -> np.ndarray:
+    """(h, w, 4) straight uint8 -> (4, h, w) premultiplied float32 in [0, 1]."""
+    planar = rgba.astype(np.float32).transpose(2, 0, 1) / 255.0
+    planar[:3] *= planar[3]
+    return np.ascontiguousarray(planar)
+
+
+class SpriteBank:
+    """The sprites of one size, decoded once into float32 planar crops."""
+
+    def __init__(self, size: int):
+        self.size = check_size(size)
+        raw = load_or_build(size)
+        data = raw["data"]
+        self.chains: dict[str, dict[str, str]] = raw["chains"]
+        self.sprites: dict[str, Sprite] = {}
+        for entry in raw["index"]:
+            h, w, n = entry["h"], entry["w"], entry["variants"]
+            block = h * w * 4
+            renders = [_premultiplied(data[entry["offset"] + i * block:
+                                           entry["offset"] + (i + 1) * block].reshape(h, w, 4))
+                       for i in range(n)]
+            self.sprites[entry["key"]] = Sprite(entry["y"], entry["x"], renders[0],
+                                                renders[1] if n == 2 else None)
+        mask = self.sprites["mask"]
+        self.mask = np.zeros((size, size), np.float32)  # the group mask over the whole canvas
+        self.mask[mask.rows, mask.cols] = mask.alpha
+        self._backgrounds: dict[str, np.ndarray] = {}
+
+    def get(self, key: str) -> Sprite | None:
+        return self.sprites.get(key)
+
+    def background(self, hex_colour: str) -> np.ndarray:
+        """The background circle in ``hex_colour``, premultiplied (4, S, S), memoised."""
+        found = self._backgrounds.get(hex_colour)
+        if found is None:
+            found = np.zeros((4, self.size, self.size), np.float32)
+            _over(found, self.sprites["background"], hex_colour)
+            if len(self._backgrounds) < 4096:
+                self._backgrounds[hex_colour] = found
+        return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _rgb(hex_colour: str) -> np.ndarray:
+    h = hex_colour.lstrip("#")
+    if len(h) != 6 or any(c not in "0123456789abcdefABCDEF" for c in h):
+        raise ValueError(f"colour {hex_colour!r} is not a #RRGGBB hex colour")
+    return np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], np.float32)
+
+
+def _over(canvas: np.ndarray, sprite: Sprite, colour: str | None) -> None:
+    """canvas = sprite over canvas, on the sprite's crop only (premultiplied, in place)."""
+    region = canvas[:, sprite.rows, sprite.cols]
+    region *= sprite.keep
+    region += sprite.rgba(colour)
+
+
+@functools.lru_cache(maxsize=None)
+def bank(size: int) -> SpriteBank:
+    """The sprite bank of ``size``, built or loaded on first use in this process."""
+    return SpriteBank(size)
+
+
+def layers(spec: AvatarSpec, chains: Mapping[str, Mapping[str, str]],
+           colours: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """The inner layers of ``spec`` in paint order: (sprite key, hex colour or None)."""
+    out: list[tuple[str, str | None]] = [("body", colours["skin_color"]),
+                                         (f"clothing/{spec.clothing}", colours["clothing_color"])]
+    if spec.clothing == "graphic_shirt":
+        out.append((f"graphic/{spec.shirt_graphic}", None))
+    out += [(f"mouth/{spec.mouth}", None), (f"nose/{spec.nose}", None), (f"eyes/{spec.eyes}", None)]
+    if spec.eyebrows != "none":
+        out.append((f"eyebrows/{spec.eyebrows}", None))
+    parts = artwork.parts()
+    top = parts["hair"].get(spec.top) or parts["hat"][spec.top]
+    top_colour_name = top_colour_attribute(spec.top)
+    top_colour = colours[top_colour_name] if top_colour_name else None
+    out.append((f"top/{spec.top}/0", top_colour))
+    for k, slot in enumerate(top.slots, start=1):
+        value = getattr(spec, slot)
+        if value != "none":
+            colour = colours["facial_hair_color"] if slot == "facial_hair" else None
+            out.append((f"{slot}/{value}/{chains[spec.top][slot]}", colour))
+        out.append((f"top/{spec.top}/{k}", top_colour))
+    return out
+
+
+def composite(spec: AvatarSpec, size: int = 64, colours: Mapping[str, str] | None = None,
+              rgba: bool = False) -> np.ndarray:
+    """Render ``spec`` from sprites: (S, S, 3) uint8 over white, or (S, S, 4) straight RGBA
+    (transparent outside the circle) with ``rgba=True``. ``colours`` overrides colour attributes
+    with any ``#RRGGBB``."""
+    b = bank(size)
+    hexes = {n: attribute(n).colours[getattr(spec, n)] for n in COLOUR_ATTRIBUTES}
+    if colours:
+        for name, value in colours.items():
+            _rgb(value)  # checks the format
+            hexes[name] = value
+    inner = np.zeros((4, b.size, b.size), np.float32)
+    for key, colour in layers(spec, b.chains, hexes):
+        sprite = b.get(key)
+        if sprite is not None:  # a layer that paints nothing at this size has no sprite
+            _over(inner, sprite, colour)
+    inner *= b.mask  # the Avataaar group's mask, applied once to the composite of its layers
+    bg = b.background(hexes["background_color"])
+    if rgba:
+        out = bg * (1.0 - inner[3]) + inner
+        rgb, a = out[:3], out[3]
+        straight = np.divide(rgb, a, out=np.zeros_like(rgb), where=a > 0)
+        image = np.concatenate([straight, a[None]]) * 255.0
+    else:
+        # over white: white * (1 - alpha) + premultiplied colour, both layers
+        keep = 1.0 - inner[3]
+        image = (1.0 - bg[3]) * keep + bg[:3] * keep + inner[:3]
+        image *= 255.0
+    image += 0.5
+    np.clip(image, 0, 255, out=image)
+    return image.astype(np.uint8).transpose(1, 2, 0).copy()
