@@ -1,12 +1,14 @@
 """Speed benchmarks; every figure is a ratio against an anchor measured in the same run.
 
 ``python -m benchmark.speed render`` renders the same random specs through
-  (a) this project's path: our composition from cached parts + resvg,
-  (b) python-avatars' own ``Avatar(...).render()`` rasterised by the same resvg,
-  (c) python-avatars' SVG rasterised by CairoSVG (what py-avataaars users do),
-one thread each, warm, and prints ms/image, images/s and the ratios. ``--batch-count N`` also runs
-the sharded batch job (``collection render``) for N avatars with ``--workers`` processes and
-projects the time for 165,000.
+  sprite     this project's default: cached layer sprites composited with numpy,
+  reference  this project's whole document (composed from cached parts) rasterised by resvg,
+  pa+resvg   python-avatars' own ``Avatar(...).render()`` rasterised by the same resvg,
+  pa+cairo   python-avatars' SVG rasterised by CairoSVG (what py-avataaars users do),
+one thread each, warm caches, and prints ms/avatar and the ratios against the sprite path.
+``--batch-count N`` also runs the sharded batch job (``collection render``) for N avatars at 64 px
+with ``--workers`` processes into an array file, starting from an empty sprite cache (the fill is
+included in the time).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 
 import numpy as np
 
-from collection import Job, rasterise, render, run_job, sample_spec, seeded_rng
+from collection import Job, rasterise, render, render_reference, run_job, sample_spec, seeded_rng
 
 from .reference import python_avatars_svg
 
@@ -53,6 +55,10 @@ def _python_avatars_cairosvg(spec, size):
         return np.asarray(im.convert("RGB"))
 
 
+def _sprite(spec, size):
+    return render(spec, size, "sprite")
+
+
 def bench_render(n: int, sizes: list[int], batch_count: int, workers: int) -> None:
     specs = [sample_spec(seeded_rng("speed", 0, i)) for i in range(n)]
     try:
@@ -60,32 +66,35 @@ def bench_render(n: int, sizes: list[int], batch_count: int, workers: int) -> No
         have_cairo = True
     except (ImportError, OSError) as e:
         have_cairo = False
-        print(f"(c) skipped: CairoSVG unavailable ({e}); pip install -e '.[bench]' and libcairo2")
-    print(f"render benchmark: {n} random avatars, one thread, warm caches, RGB uint8 out")
-    print(f"{'size':>5} {'ours ms':>8} {'pa+resvg ms':>12} {'pa+cairo ms':>12} {'ours img/s':>11} "
-          f"{'x pa+resvg':>11} {'x pa+cairo':>11}")
+        print(f"pa+cairo skipped: CairoSVG unavailable ({e}); pip install -e '.[bench]' and libcairo2")
+    print(f"render benchmark: {n} random avatars, one thread, warm caches, RGB uint8 out; ms/avatar")
+    print(f"{'size':>5} {'sprite':>8} {'reference':>10} {'pa+resvg':>9} {'pa+cairo':>9} | "
+          f"{'ref/sprite':>10} {'pa+resvg/sprite':>15} {'pa+cairo/sprite':>15} {'pa+resvg/ref':>12}")
     for size in sizes:
-        ours = _time_per_image(render, specs, size)
-        ref = _time_per_image(_python_avatars_resvg, specs, size)
+        sprite = _time_per_image(_sprite, specs, size)
+        reference = _time_per_image(render_reference, specs, size)
+        pa = _time_per_image(_python_avatars_resvg, specs, size)
         cairo = _time_per_image(_python_avatars_cairosvg, specs, size) if have_cairo else float("nan")
-        print(f"{size:>5} {ours * 1e3:>8.3f} {ref * 1e3:>12.3f} {cairo * 1e3:>12.3f} {1 / ours:>11.0f} "
-              f"{ref / ours:>10.2f}x {cairo / ours:>10.2f}x")
+        print(f"{size:>5} {sprite * 1e3:>8.3f} {reference * 1e3:>10.3f} {pa * 1e3:>9.3f} {cairo * 1e3:>9.3f} | "
+              f"{reference / sprite:>9.1f}x {pa / sprite:>14.1f}x {cairo / sprite:>14.1f}x {pa / reference:>11.2f}x")
     if batch_count:
         with tempfile.TemporaryDirectory() as tmp:
-            job = Job("avatars", seed=0, count=batch_count, size=64)
+            # an empty sprite cache, so that its fill is part of the measured time
+            os.environ["AIMI_SPRITE_CACHE"] = os.path.join(tmp, "sprites")
+            job = Job("avatars", seed=0, count=batch_count, size=64, chunk=4096)
             t0 = time.perf_counter()
-            run_job(job, tmp, workers=workers, progress=True)
+            run_job(job, os.path.join(tmp, "out"), workers=workers, progress=True)
             seconds = time.perf_counter() - t0
         rate = batch_count / seconds
-        print(f"batch: {batch_count} avatars at 64 px into an array file with {workers} process(es): "
-              f"{seconds:.1f} s, {rate:.0f} img/s; 165,000 would take {165000 / rate / 60:.1f} min")
+        print(f"batch: {batch_count} avatars at 64 px into an array file, {workers} process(es), "
+              f"sprite cache filled from empty: {seconds:.1f} s ({rate:.0f} avatars/s)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmark.speed", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
-    r = sub.add_parser("render", help="rendering: ours vs python-avatars + resvg vs + CairoSVG")
+    r = sub.add_parser("render", help="rendering: sprites vs reference vs python-avatars + resvg / CairoSVG")
     r.add_argument("--n", type=int, default=200, help="avatars per measurement (default 200)")
     r.add_argument("--sizes", default="32,64,128", help="comma-separated sizes (default 32,64,128)")
     r.add_argument("--batch-count", type=int, default=0,

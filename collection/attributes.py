@@ -12,10 +12,13 @@ sequence Python guarantees across versions for a given seed; the module never to
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
+import itertools
 import json
 import random
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
@@ -40,13 +43,23 @@ class Attribute:
     weights: tuple[float, ...]
     description: str
 
+    def __post_init__(self) -> None:
+        # derived once: value -> index, and the running sums that `pick` walks
+        object.__setattr__(self, "_positions", {v: i for i, v in enumerate(self.values)})
+        object.__setattr__(self, "_cumulative", tuple(itertools.accumulate(self.weights)))
+
     def index(self, value: str) -> int:
         try:
-            return self.values.index(value)
-        except ValueError:
+            return self._positions[value]
+        except (KeyError, TypeError):
             raise SpecError(
                 f"unknown value {value!r} for {self.name}; valid: {', '.join(self.values)}"
             ) from None
+
+    def draw(self, rng: random.Random) -> str:
+        """One value by the schema weights (same draws as ``pick(rng, values, weights)``)."""
+        u = rng.random() * self._cumulative[-1]
+        return self.values[min(bisect.bisect_right(self._cumulative, u), len(self.values) - 1)]
 
 
 # Colours come from python-avatars' enums (copied here so that importing python-avatars, with its
@@ -139,15 +152,10 @@ def _build_schema() -> dict[str, Attribute]:
     return table
 
 
-_SCHEMA: dict[str, Attribute] | None = None
-
-
+@functools.cache
 def schema() -> Mapping[str, Attribute]:
     """The attribute table, name -> :class:`Attribute`, in canonical order."""
-    global _SCHEMA
-    if _SCHEMA is None:
-        _SCHEMA = _build_schema()
-    return MappingProxyType(_SCHEMA)
+    return MappingProxyType(_build_schema())
 
 
 def attribute(name: str) -> Attribute:
@@ -181,8 +189,9 @@ class AvatarSpec:
     background_color: str
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            attribute(f.name).index(getattr(self, f.name))
+        table = schema()
+        for name in ATTRIBUTE_NAMES:
+            table[name].index(getattr(self, name))
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> AvatarSpec:
@@ -205,7 +214,11 @@ class AvatarSpec:
     @property
     def id(self) -> str:
         """Content id: the first 16 hex digits of the SHA-256 of the canonical JSON."""
-        return hashlib.sha256(self.to_json().encode("ascii")).hexdigest()[:16]
+        return self.id_of(self.to_json())
+
+    @staticmethod
+    def id_of(canonical_json: str) -> str:
+        return hashlib.sha256(canonical_json.encode("ascii")).hexdigest()[:16]
 
     def replace(self, **changes: str) -> AvatarSpec:
         for name in changes:
@@ -267,7 +280,7 @@ def pick(rng: random.Random, values: Sequence[str], weights: Sequence[float] | N
 
 def sample_spec(rng: random.Random) -> AvatarSpec:
     """Draw a random avatar: every attribute independently, by its schema weights."""
-    return AvatarSpec(**{a.name: pick(rng, a.values, a.weights) for a in schema().values()})
+    return AvatarSpec(**{a.name: a.draw(rng) for a in schema().values()})
 
 
 def seeded_rng(stream: str, seed: int, index: int) -> random.Random:

@@ -113,15 +113,16 @@ def parse_shard(text: str | None) -> tuple[int, int]:
     return i, n
 
 
-def render_item(job: Job, index: int) -> tuple[dict, dict[str, np.ndarray]]:
-    """Item ``index`` of ``job``: its record and its images, keyed like ``job.arrays()``."""
+def render_item(job: Job, index: int) -> tuple[str, dict[str, np.ndarray]]:
+    """Item ``index`` of ``job``: its JSON record line and its images, keyed like ``job.arrays()``."""
     s = job.size
     if job.kind == "avatars":
         spec = sample_spec(seeded_rng("avatar", job.seed, index))
-        record = {"index": index, "avatar_id": spec.id, "spec": spec.to_dict()}
-        return record, {f"images_{s}": render(spec, s, job.renderer)}
+        canonical = spec.to_json()  # encoded once: the id hashes it and the record embeds it
+        line = f'{{"index": {index}, "avatar_id": "{spec.id_of(canonical)}", "spec": {canonical}}}'
+        return line, {f"images_{s}": render(spec, s, job.renderer)}
     pair, src, tgt, mask = make_pair(job.seed, index, s, job.attributes, job.renderer)
-    return pair.to_record(), {f"source_{s}": src, f"target_{s}": tgt, f"mask_{s}": mask}
+    return json.dumps(pair.to_record()), {f"source_{s}": src, f"target_{s}": tgt, f"mask_{s}": mask}
 
 
 def _part_paths(out: Path, part: int) -> tuple[Path, Path]:
@@ -147,7 +148,7 @@ def run_part(job: Job, out: str, part: int) -> dict:
         digest = hashlib.sha256()
         for index in range(start, stop):
             try:
-                record, images = render_item(job, index)
+                line, images = render_item(job, index)
             except Exception as e:  # recorded, not raised: the part is redone next run
                 stats["failed"] += 1
                 stats["errors"].append(f"item {index}: {type(e).__name__}: {e}")
@@ -157,7 +158,7 @@ def run_part(job: Job, out: str, part: int) -> dict:
                 digest.update(image.tobytes())
                 if job.png:
                     write_atomic(outdir / "png" / f"{index:07d}_{name}.png", _png_bytes(image))
-            records.append(json.dumps(record))
+            records.append(line)
             stats["ok"] += 1
         for array in arrays.values():
             array.flush()
