@@ -81,7 +81,7 @@ def bench_render(n: int, sizes: list[int], batch_count: int, workers: int) -> No
         with tempfile.TemporaryDirectory() as tmp:
             # an empty sprite cache, so that its fill is part of the measured time
             os.environ["AIMI_SPRITE_CACHE"] = os.path.join(tmp, "sprites")
-            job = Job("avatars", seed=0, count=batch_count, size=64, chunk=4096)
+            job = Job("avatars", seed=0, count=batch_count, size=64, chunk=1024)
             t0 = time.perf_counter()
             run_job(job, os.path.join(tmp, "out"), workers=workers, progress=True)
             seconds = time.perf_counter() - t0

@@ -136,6 +136,35 @@ def _png_bytes(image: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def _data_offset(path: Path) -> int:
+    """Where the array data starts in a ``.npy`` file (after its header)."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            np.lib.format.read_array_header_1_0(f)
+        else:
+            np.lib.format.read_array_header_2_0(f)
+        return f.tell()
+
+
+def _write_slice(path: Path, start: int, block: np.ndarray) -> None:
+    """Write ``block`` as items ``start...`` of the .npy array at ``path``, durably.
+
+    One positioned write of the whole part: writing through a memory map instead costs a page
+    fault per 4 KiB and an msync, about a tenth of the rendering time.
+    """
+    offset = _data_offset(path) + start * block[0].nbytes
+    data = memoryview(np.ascontiguousarray(block)).cast("B")
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        written = 0
+        while written < len(data):
+            written += os.pwrite(fd, data[written:], offset + written)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def run_part(job: Job, out: str, part: int) -> dict:
     """Render one part into the arrays under ``out``; returns its stats and never raises."""
     started = time.perf_counter()
@@ -143,9 +172,9 @@ def run_part(job: Job, out: str, part: int) -> dict:
     stats = {"part": part, "start": start, "stop": stop, "ok": 0, "failed": 0, "errors": []}
     try:
         outdir = Path(out)
-        arrays = {name: np.load(outdir / f"{name}.npy", mmap_mode="r+") for name in job.arrays()}
+        blocks = {name: np.zeros((stop - start, *shape[1:]), dtype)
+                  for name, (shape, dtype) in job.arrays().items()}
         records = []
-        digest = hashlib.sha256()
         for index in range(start, stop):
             try:
                 line, images = render_item(job, index)
@@ -154,22 +183,23 @@ def run_part(job: Job, out: str, part: int) -> dict:
                 stats["errors"].append(f"item {index}: {type(e).__name__}: {e}")
                 continue
             for name, image in images.items():
-                arrays[name][index] = image
-                digest.update(image.tobytes())
+                blocks[name][index - start] = image
                 if job.png:
                     write_atomic(outdir / "png" / f"{index:07d}_{name}.png", _png_bytes(image))
             records.append(line)
             stats["ok"] += 1
-        for array in arrays.values():
-            array.flush()
-        stats["sha256"] = digest.hexdigest()
-        stats["seconds"] = round(time.perf_counter() - started, 3)
         if stats["failed"] == 0:
+            digest = hashlib.sha256()
+            for name, block in blocks.items():
+                _write_slice(outdir / f"{name}.npy", start, block)
+                digest.update(block.tobytes())
+            stats["sha256"] = digest.hexdigest()
+            stats["seconds"] = round(time.perf_counter() - started, 3)
             records_path, stats_path = _part_paths(outdir, part)
             write_atomic(records_path, "".join(r + "\n" for r in records))
-            write_json(stats_path, stats)
-    except Exception as e:
-        stats["failed"] = stop - start - stats["ok"]
+            write_json(stats_path, stats)  # last: the part's commit marker
+    except Exception as e:  # nothing of the part is committed: all of it is redone next run
+        stats["ok"], stats["failed"] = 0, stop - start
         stats["errors"].append(f"part {part}: {type(e).__name__}: {e}")
     return stats
 
@@ -207,10 +237,6 @@ def run_job(job: Job, out: str | os.PathLike, shard: str | None = None, workers:
     if workers < 1:
         raise JobError(f"workers must be >= 1, got {workers}")
     _prepare(job, out)
-    if job.renderer == "sprite":
-        from .sprites import load_or_build
-
-        load_or_build(job.size)  # fill the sprite cache once here, before workers need it
     mine = [p for p in range(job.num_parts) if p % n == i]
     already = done_parts(job, out)
     todo = [p for p in mine if p not in already]
@@ -235,13 +261,20 @@ def run_job(job: Job, out: str | os.PathLike, shard: str | None = None, workers:
 
 
 def _map_parts(job: Job, out: Path, parts: list[int], workers: int) -> Iterable[dict]:
+    from .sprites import load_or_build
+
     if workers == 1 or len(parts) <= 1:
+        if job.renderer == "sprite" and parts:
+            load_or_build(job.size)
         for p in parts:
             yield run_part(job, str(out), p)
         return
     # spawn, not fork: a worker starts clean, whatever threads the parent has.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        if job.renderer == "sprite":
+            # fill the sprite cache once, with every worker rendering a share of it
+            load_or_build(job.size, pool.map, workers)
         futures = [pool.submit(run_part, job, str(out), p) for p in parts]
         for future in as_completed(futures):
             yield future.result()

@@ -99,7 +99,7 @@ def pairs(n, seed, size, out, attrs, png, workers, shard, chunk, renderer) -> No
 @click.option("--png", is_flag=True, help="Also write every avatar as a PNG file.")
 @click.option("--workers", type=int, default=_workers_default, show_default="min(2, cores)")
 @click.option("--shard", default=None, help="Run only shard i of N (i/N), e.g. 0/4.")
-@click.option("--chunk", type=int, default=4096, show_default=True, help="Avatars per resumable part.")
+@click.option("--chunk", type=int, default=1024, show_default=True, help="Avatars per resumable part.")
 @RENDERER
 def render(count, seed, size, out, png, workers, shard, chunk, renderer) -> None:
     """Render COUNT random avatars into OUT/images_PX.npy (count, PX, PX, 3) uint8.

@@ -83,9 +83,31 @@ class SpriteBank:
         self.mask = np.zeros((size, size), np.float32)  # the group mask over the whole canvas
         self.mask[mask.rows, mask.cols] = mask.alpha
         self._memo: dict[tuple[str, str], np.ndarray] = {}
+        self._stacks: dict[tuple[str, ...], Sprite] = {}
 
     def get(self, key: str) -> Sprite | None:
         return self.sprites.get(key)
+
+    def stack(self, keys: tuple[str, ...]) -> Sprite | None:
+        """Fixed-colour sprites composited into one, memoised ("over" is associative, so a run of
+        consecutive layers can be merged once: mouth, nose, eyes and eyebrows take one step)."""
+        found = self._stacks.get(keys)
+        if found is None:
+            sprites = [self.sprites[k] for k in keys if k in self.sprites]
+            if not sprites:
+                return None
+            y0, x0 = min(p.y for p in sprites), min(p.x for p in sprites)
+            y1, x1 = max(p.y + p.h for p in sprites), max(p.x + p.w for p in sprites)
+            canvas = np.zeros((4, y1 - y0, x1 - x0), np.float32)
+            for p in sprites:
+                region = canvas[:, p.y - y0:p.y - y0 + p.h, p.x - x0:p.x - x0 + p.w]
+                region *= p.keep
+                region += p.rgba(None)
+            found = Sprite(y0, x0, canvas, None)
+            if len(self._stacks) >= 4096:  # bounded: 12 x 12 x 14 face stacks fit
+                self._stacks.clear()
+            self._stacks[keys] = found
+        return found
 
     def canvas(self, key: str, hex_colour: str) -> np.ndarray:
         """Sprite ``key`` in ``hex_colour`` alone on a transparent canvas, (4, S, S), memoised
@@ -96,6 +118,15 @@ class SpriteBank:
             _over(found, self.sprites[key], hex_colour)
             if len(self._memo) < 4096:
                 self._memo[(key, hex_colour)] = found
+        return found
+
+    def over_white_rounding(self, hex_colour: str) -> np.ndarray:
+        """:meth:`over_white` + 0.5, memoised."""
+        found = self._memo.get(("over_white+0.5", hex_colour))
+        if found is None:
+            found = self.over_white(hex_colour) + 0.5
+            if len(self._memo) < 4096:
+                self._memo[("over_white+0.5", hex_colour)] = found
         return found
 
     def over_white(self, hex_colour: str) -> np.ndarray:
@@ -156,6 +187,13 @@ def layers(spec: AvatarSpec, chains: Mapping[str, Mapping[str, str]],
 _HEX = {name: attribute(name).colours for name in COLOUR_ATTRIBUTES}
 
 
+def _draw_stack(b: SpriteBank, inner: np.ndarray, keys: list[str]) -> None:
+    if keys:
+        sprite = b.stack(tuple(keys)) if len(keys) > 1 else b.get(keys[0])
+        if sprite is not None:
+            _over(inner, sprite, None)
+
+
 def composite(spec: AvatarSpec, size: int = 64, colours: Mapping[str, str] | None = None,
               rgba: bool = False) -> np.ndarray:
     """Render ``spec`` from sprites: (S, S, 3) uint8 over white, or (S, S, 4) straight RGBA
@@ -169,24 +207,35 @@ def composite(spec: AvatarSpec, size: int = 64, colours: Mapping[str, str] | Non
             _rgb(value)  # checks the format
             hexes[name] = value
     inner = b.canvas("body", hexes["skin_color"]).copy()
+    fixed: list[str] = []  # consecutive fixed-colour layers, drawn as one memoised stack
     for key, colour in layers(spec, b.chains, hexes):
+        if colour is None:
+            fixed.append(key)
+            continue
+        _draw_stack(b, inner, fixed)
+        fixed = []
         sprite = b.get(key)
         if sprite is not None:  # a layer that paints nothing at this size has no sprite
             _over(inner, sprite, colour)
-    inner *= b.mask  # the Avataaar group's mask, applied once to the composite of its layers
+    _draw_stack(b, inner, fixed)
     if rgba:
+        inner *= b.mask  # the Avataaar group's mask, applied once to the composite of its layers
         bg = b.canvas("background", hexes["background_color"])
         out = bg * (1.0 - inner[3]) + inner
         rgb, a = out[:3], out[3]
         straight = np.divide(rgb, a, out=np.zeros_like(rgb), where=a > 0)
-        image = np.concatenate([straight, a[None] * 255.0])
+        image = np.clip(np.concatenate([straight, a[None] * 255.0]) + 0.5, 0, 255)
     else:
-        image = b.over_white(hexes["background_color"]) * (1.0 - inner[3])
-        image += inner[:3]
-    # Every step is a convex combination of values in 0..255, so after +0.5 the truncating cast
-    # rounds to nearest without a clip. Channel by channel: a (3,S,S)->(S,S,3) transpose-copy
-    # costs twice as much at 64 px.
-    image += 0.5
+        # background-over-white W, inner (rgb, a) under the group mask m:
+        #   W * (1 - m a) + m rgb  =  W + m (rgb - W a)
+        # (+0.5 is folded into W so that the truncating cast below rounds to nearest). Every step
+        # is a convex combination of values in 0..255, so no clip is needed.
+        white_bg = b.over_white(hexes["background_color"])
+        image = white_bg * inner[3]
+        np.subtract(inner[:3], image, out=image)
+        image *= b.mask
+        image += b.over_white_rounding(hexes["background_color"])
+    # channel by channel: a (3,S,S)->(S,S,3) transpose-copy costs twice as much at 64 px
     out = np.empty((size, size, image.shape[0]), np.uint8)
     for c in range(image.shape[0]):
         out[:, :, c] = image[c]

@@ -29,6 +29,7 @@ import fcntl
 import io
 import json
 import os
+import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -289,26 +290,49 @@ def _render_job(job: SpriteJob, size: int) -> list[np.ndarray]:
     return out
 
 
-def build(size: int) -> dict:
-    """Render every sprite at ``size``: {"index": [...], "data": uint8 buffer, "chains": {...}}."""
-    from tqdm import tqdm
-
-    jobs, chains = sprite_jobs()
-    index, chunks, offset = [], [], 0
-    for job in tqdm(jobs, desc=f"sprite cache {size}px", unit="sprite", leave=False,
-                    disable=len(jobs) < 50 or os.environ.get("AIMI_QUIET") == "1"):
-        renders = _render_job(job, size)
+def render_crops(size: int, numbers: list[int]) -> list[tuple | None]:
+    """Render sprite jobs ``numbers`` (positions in ``sprite_jobs()``): per job (y, x, [crops])
+    cropped to the painted box, or None for a layer that paints nothing at this size. A pure
+    function, so the work can be spread over processes."""
+    jobs, _ = sprite_jobs()
+    out: list[tuple | None] = []
+    for n in numbers:
+        renders = _render_job(jobs[n], size)
         alpha = np.maximum.reduce([r[:, :, 3] for r in renders])
         ys, xs = np.nonzero(alpha)
         if len(ys) == 0:
+            out.append(None)
             continue
         y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-        for r in renders:
-            crop = np.ascontiguousarray(r[y0:y1, x0:x1])
-            chunks.append(crop.tobytes())
-        index.append({"key": job.key, "y": int(y0), "x": int(x0), "h": int(y1 - y0), "w": int(x1 - x0),
-                      "offset": offset, "variants": len(renders)})
-        offset += sum(len(c) for c in chunks[-len(renders):])
+        out.append((int(y0), int(x0), [np.ascontiguousarray(r[y0:y1, x0:x1]) for r in renders]))
+    return out
+
+
+def build(size: int, map_fn=map, pieces: int = 1) -> dict:
+    """Render every sprite at ``size``: {"index": [...], "data": uint8 buffer, "chains": {...}}.
+
+    ``map_fn`` (e.g. a process pool's ``map``) runs ``render_crops`` over ``pieces`` interleaved
+    shares of the jobs; the result does not depend on how the work was shared.
+    """
+    jobs, chains = sprite_jobs()
+    if os.environ.get("AIMI_QUIET") != "1":
+        print(f"building the {size} px sprite cache ({len(jobs)} layers, once) in {cache_path(size).parent}",
+              file=sys.stderr)
+    shares = [list(range(k, len(jobs), pieces)) for k in range(pieces)]
+    rendered: list[tuple | None] = [None] * len(jobs)
+    for share, crops in zip(shares, map_fn(render_crops, [size] * pieces, shares)):
+        for n, crop in zip(share, crops):
+            rendered[n] = crop
+    index, chunks, offset = [], [], 0
+    for job, found in zip(jobs, rendered):
+        if found is None:
+            continue
+        y0, x0, crops = found
+        h, w = crops[0].shape[:2]
+        chunks.extend(c.tobytes() for c in crops)
+        index.append({"key": job.key, "y": y0, "x": x0, "h": h, "w": w,
+                      "offset": offset, "variants": len(crops)})
+        offset += sum(c.nbytes for c in crops)
     return {"index": index, "data": np.frombuffer(b"".join(chunks), np.uint8), "chains": chains}
 
 
@@ -328,8 +352,9 @@ def _load_file(path: Path) -> dict:
     return {"index": meta["index"], "data": data, "chains": meta["chains"]}
 
 
-def load_or_build(size: int) -> dict:
-    """The sprites at ``size`` from the cache, building them first if needed (once, locked)."""
+def load_or_build(size: int, map_fn=map, pieces: int = 1) -> dict:
+    """The sprites at ``size`` from the cache, building them first if needed (once, locked;
+    ``map_fn`` and ``pieces`` as in :func:`build`)."""
     path = cache_path(size)
     try:
         return _load_file(path)
@@ -341,6 +366,6 @@ def load_or_build(size: int) -> dict:
         try:
             return _load_file(path)
         except (FileNotFoundError, ValueError, KeyError, OSError, json.JSONDecodeError):
-            built = build(size)
+            built = build(size, map_fn, pieces)
             _save(path, built)
             return built

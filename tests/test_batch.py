@@ -107,3 +107,13 @@ def test_bad_jobs_are_refused():
         Job("avatars", seed=0, count=1, size=50)
     with pytest.raises(JobError, match="unknown job kind"):
         Job("faces", seed=0, count=1)
+
+
+def test_a_part_that_cannot_be_written_is_a_failure(tmp_path):
+    job = Job("avatars", seed=1, count=3, size=32)
+    run_job(job, tmp_path, workers=1, progress=False)
+    (tmp_path / "parts" / "part-00000.json").unlink()
+    (tmp_path / "images_32.npy").unlink()  # the array vanished under the job
+    stats = run_part(job, str(tmp_path), 0)
+    assert stats["ok"] == 0 and stats["failed"] == 3 and "images_32.npy" in stats["errors"][0]
+    assert not (tmp_path / "parts" / "part-00000.json").exists()

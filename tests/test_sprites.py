@@ -95,3 +95,12 @@ def test_two_processes_building_at_once_agree(tmp_path):
     assert outs[0] == outs[1] and len(outs[0]) == 64
     leftovers = [p.name for p in cache_path(32).parent.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def test_cache_content_does_not_depend_on_how_the_build_was_shared():
+    from collection.sprites import build
+
+    serial = build(32)
+    shared = build(32, map, pieces=3)
+    assert serial["index"] == shared["index"] and serial["chains"] == shared["chains"]
+    assert np.array_equal(serial["data"], shared["data"])
