@@ -24,12 +24,13 @@ from .attributes import (  # noqa: E402
 from .batch import Job, JobError, run_job  # noqa: E402
 from .compose import SIZES, compose_svg  # noqa: E402
 from .pairs import Pair, change_mask, make_pair  # noqa: E402
-from .raster import RENDERERS, rasterise, render, render_reference  # noqa: E402
+from .raster import RENDERERS, rasterise, render, render_batch, render_reference  # noqa: E402
 
 __all__ = [
     "ATTRIBUTE_NAMES", "Attribute", "AvatarSpec", "Job", "JobError", "Pair", "RENDERERS", "SIZES",
     "SpecError",
-    "attribute", "change_mask", "compose_svg", "make_pair", "rasterise", "render", "render_reference",
+    "attribute", "change_mask", "compose_svg", "make_pair", "rasterise", "render", "render_batch",
+    "render_reference",
     "run_job",
     "sample_spec", "schema", "seeded_rng", "visible_attributes", "__version__",
 ]

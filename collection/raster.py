@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -62,3 +63,19 @@ def render(spec: AvatarSpec, size: int = 64, renderer: str = "sprite") -> np.nda
     from .composite import composite
 
     return composite(spec, size)
+
+
+def render_batch(specs: Sequence[AvatarSpec], size: int = 64, renderer: str = "sprite",
+                 out: np.ndarray | None = None) -> np.ndarray:
+    """Render many avatars into one (N, size, size, 3) uint8 array (``out`` if given, e.g. a slice
+    of a memory-mapped cache). Item i is ``render(specs[i], size, renderer)``."""
+    check_size(size)
+    check_renderer(renderer)
+    if out is None:
+        out = np.empty((len(specs), size, size, 3), np.uint8)
+    elif out.shape != (len(specs), size, size, 3) or out.dtype != np.uint8:
+        raise ValueError(f"out must be a ({len(specs)}, {size}, {size}, 3) uint8 array, "
+                         f"got {out.shape} {out.dtype}")
+    for i, spec in enumerate(specs):
+        out[i] = render(spec, size, renderer)
+    return out

@@ -78,3 +78,15 @@ def test_attribute_restriction():
         make_pair(seed=1, index=0, attributes=["nose"])
     with pytest.raises(ValueError, match="unknown attribute"):
         make_pair(seed=1, index=0, attributes=["hat"])
+
+
+def test_sprite_and_reference_pairs_agree():
+    same = 0
+    for i in range(15):
+        pair, src, tgt, mask = make_pair(seed=8, index=i, size=64, renderer="sprite")
+        ref_pair, ref_src, ref_tgt, _ = make_pair(seed=8, index=i, size=64, renderer="reference")
+        if pair.source == ref_pair.source and pair.target == ref_pair.target:
+            same += 1
+            for ours, theirs in ((src, ref_src), (tgt, ref_tgt)):
+                assert np.abs(ours.astype(int) - theirs).max() <= 4
+    assert same >= 14  # only a change at the visibility threshold could be drawn differently

@@ -77,3 +77,16 @@ def test_graphic_only_on_the_graphic_shirt():
 
 
 PINNED_64 = "f4c3913ecfda8978"
+
+
+def test_render_batch_matches_single_renders(specs):
+    from collection import render_batch
+
+    batch = render_batch(specs[:5], 32)
+    assert batch.shape == (5, 32, 32, 3)
+    for i, spec in enumerate(specs[:5]):
+        assert np.array_equal(batch[i], render(spec, 32))
+    out = np.zeros((5, 32, 32, 3), np.uint8)
+    assert render_batch(specs[:5], 32, out=out) is out and np.array_equal(out, batch)
+    with pytest.raises(ValueError, match="out must be"):
+        render_batch(specs[:5], 32, out=np.zeros((4, 32, 32, 3), np.uint8))
