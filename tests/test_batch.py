@@ -117,3 +117,16 @@ def test_a_part_that_cannot_be_written_is_a_failure(tmp_path):
     stats = run_part(job, str(tmp_path), 0)
     assert stats["ok"] == 0 and stats["failed"] == 3 and "images_32.npy" in stats["errors"][0]
     assert not (tmp_path / "parts" / "part-00000.json").exists()
+
+
+def test_a_finished_part_whose_pixels_were_lost_is_rendered_again(tmp_path):
+    job = Job("avatars", seed=4, count=6, size=32, chunk=2)
+    run_job(job, tmp_path, workers=1, progress=False)
+    fresh = (tmp_path / "images_32.npy").read_bytes()
+    images = np.load(tmp_path / "images_32.npy", mmap_mode="r+")
+    images[2:4] = 0  # as after a crash that lost the page cache: stats say done, pixels are not
+    images.flush()
+    del images
+    summary = run_job(job, tmp_path, workers=1, progress=False)
+    assert summary["parts_run"] == 1 and summary["parts_redone_after_checksum_mismatch"] == 1
+    assert (tmp_path / "images_32.npy").read_bytes() == fresh
