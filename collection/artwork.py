@@ -161,7 +161,15 @@ def _find(root: ET.Element, prefix: str, element_id: str) -> ET.Element | None:
     return None
 
 
+_SPECIAL = re.compile(r'[&<>"]')
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_XLINK_PREFIX = f"{{{XLINK_NS}}}"
+_SVG_PREFIX = f"{{{SVG_NS}}}"
+
+
 def _escape(text: str, attribute: bool) -> str:
+    if not _SPECIAL.search(text):
+        return text  # the usual case: path data, numbers, colours
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if attribute:
         text = text.replace('"', "&quot;")
@@ -170,11 +178,11 @@ def _escape(text: str, attribute: bool) -> str:
 
 def _attr_name(key: str) -> str | None:
     """The attribute's name in our output; None for foreign-namespace metadata (dropped)."""
-    if key.startswith(f"{{{XLINK_NS}}}"):
-        return "xlink:" + _local(key)
-    if key.startswith("{"):
-        return None
-    return key
+    if key[0] != "{":
+        return key
+    if key.startswith(_XLINK_PREFIX):
+        return "xlink:" + key[len(_XLINK_PREFIX):]
+    return None
 
 
 def serialise(el: ET.Element, out: list[str]) -> None:
@@ -183,9 +191,9 @@ def serialise(el: ET.Element, out: list[str]) -> None:
     An attribute whose value is a hole marker keeps it; ``el.text`` set to a hole marker becomes
     the element's content.
     """
-    if not isinstance(el.tag, str) or not el.tag.startswith(f"{{{SVG_NS}}}"):
+    if not isinstance(el.tag, str) or not el.tag.startswith(_SVG_PREFIX):
         return  # comments, processing instructions, RDF/Dublin Core metadata
-    tag = _local(el.tag)
+    tag = el.tag[len(_SVG_PREFIX):]
     if tag in ("title", "desc", "metadata"):
         return
     out.append(f"<{tag}")

@@ -24,8 +24,12 @@ def _temporary(path: Path) -> tuple[int, str]:
     return fd, tmp
 
 
-def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+def write_atomic(path: str | os.PathLike, data: bytes | str, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    ``durable=False`` skips the fsync: still atomic for every reader, but a machine crash may
+    lose the file; for files whose loss is detected and repaired (batch parts carry checksums).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _temporary(path)
@@ -33,15 +37,16 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_json(path: str | os.PathLike, obj: Any) -> None:
-    write_atomic(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+def write_json(path: str | os.PathLike, obj: Any, durable: bool = True) -> None:
+    write_atomic(path, json.dumps(obj, indent=2, sort_keys=True) + "\n", durable)
 
 
 def create_once(path: str | os.PathLike, build: Callable[[Path], None]) -> bool:

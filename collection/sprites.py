@@ -279,15 +279,18 @@ def _render_rgba(svg: str) -> np.ndarray:
         return np.asarray(im.convert("RGBA"))
 
 
+_SENTINEL = "#FE01FD"  # a colour no part uses: cut once, then paint it black and white
+
+
 def _render_job(job: SpriteJob, size: int) -> list[np.ndarray]:
     """The job's RGBA render(s) at ``size``: one, or black then white for a coloured layer."""
-    colours = [BLACK, WHITE] if job.colour_attribute else [None]
-    out = []
-    for colour in colours:
-        overrides = {job.colour_attribute: colour} if colour else None
-        svg = compose_svg(job.spec, size, colours=overrides, mark_layers=True)
-        out.append(_render_rgba(cut(svg, job.layer, job.segment)))
-    return out
+    if not job.colour_attribute:
+        return [_render_rgba(cut(compose_svg(job.spec, size, mark_layers=True), job.layer, job.segment))]
+    if _SENTINEL in compose_svg(job.spec, size, mark_layers=True):
+        raise RuntimeError(f"sentinel colour {_SENTINEL} occurs in the art; choose another")
+    svg = compose_svg(job.spec, size, colours={job.colour_attribute: _SENTINEL}, mark_layers=True)
+    layer = cut(svg, job.layer, job.segment)
+    return [_render_rgba(layer.replace(_SENTINEL, colour)) for colour in (BLACK, WHITE)]
 
 
 def render_crops(size: int, numbers: list[int]) -> list[tuple | None]:

@@ -130,3 +130,13 @@ def test_a_finished_part_whose_pixels_were_lost_is_rendered_again(tmp_path):
     summary = run_job(job, tmp_path, workers=1, progress=False)
     assert summary["parts_run"] == 1 and summary["parts_redone_after_checksum_mismatch"] == 1
     assert (tmp_path / "images_32.npy").read_bytes() == fresh
+
+
+def test_a_finished_part_whose_records_were_lost_is_rendered_again(tmp_path):
+    job = Job("pairs", seed=4, count=4, size=32, chunk=2)
+    run_job(job, tmp_path, workers=1, progress=False)
+    fresh = (tmp_path / "pairs.jsonl").read_bytes()
+    (tmp_path / "parts" / "part-00001.jsonl").write_text("")  # emptied by a crash
+    summary = run_job(job, tmp_path, workers=1, progress=False)
+    assert summary["parts_redone_after_checksum_mismatch"] == 1
+    assert (tmp_path / "pairs.jsonl").read_bytes() == fresh
