@@ -326,11 +326,16 @@ def style_template() -> Template:
         if el is None:
             raise ArtworkError(f"styles/circle.svg: no slot {element_id}")
         _set_hole(el, name, "styles/circle.svg")
+    return Template(document(root))
+
+
+def document(root: ET.Element) -> str:
+    """A whole SVG document from its (sanitised) root: namespaces declared once, at the root."""
     out = [f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}"']
     for key, value in root.attrib.items():
-        out.append(f' {key}="{value}"')
+        out.append(f' {key}="{_escape(value, True)}"')
     out.append(">")
     for child in root:
         serialise(child, out)
     out.append("</svg>")
-    return Template("".join(out))
+    return "".join(out)

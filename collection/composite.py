@@ -19,6 +19,26 @@ from .compose import COLOUR_ATTRIBUTES, check_size
 from .sprites import load_or_build, top_colour_attribute
 
 
+class Memo:
+    """A dict of arrays bounded by bytes: emptied when full (a palette's worth fits many times;
+    arbitrary hex colours or rare combinations cannot grow it without bound)."""
+
+    def __init__(self, budget_bytes: int):
+        self.budget, self.used, self.store = budget_bytes, 0, {}
+
+    def get(self, key, make):
+        found = self.store.get(key)
+        if found is None:
+            found = make()
+            size = found.nbytes if isinstance(found, np.ndarray) else found.nbytes()
+            if self.used + size > self.budget:
+                self.store.clear()
+                self.used = 0
+            self.store[key] = found
+            self.used += size
+        return found
+
+
 class Sprite:
     """A crop at (y, x) of size (h, w): premultiplied RGBA, channel-planar (4, h, w), RGB in
     0..255 and alpha in [0, 1] (so that the final image needs no rescaling).
@@ -36,22 +56,24 @@ class Sprite:
         self._fixed = black
         self._slope = None if white is None else (white[:3] - black[:3]) / 255.0  # per unit of c
         self.keep = 1.0 - black[3]
-        self._coloured: dict[str, np.ndarray] = {}
+        self._coloured = Memo(64 * black.nbytes)
 
     def rgba(self, colour: str | None) -> np.ndarray:
         if self._slope is None or colour is None:
             return self._fixed
-        found = self._coloured.get(colour)
-        if found is None:
-            found = self._fixed.copy()
-            found[:3] += self._slope * _rgb(colour)[:, None, None]  # slope is per unit of c
-            if len(self._coloured) < 4096:  # named palettes are small; bound arbitrary hex use
-                self._coloured[colour] = found
+        return self._coloured.get(colour, lambda: self._in(colour))
+
+    def _in(self, colour: str) -> np.ndarray:
+        found = self._fixed.copy()
+        found[:3] += self._slope * _rgb(colour)[:, None, None]
         return found
 
     @property
     def alpha(self) -> np.ndarray:
         return self._fixed[3]
+
+    def nbytes(self) -> int:
+        return self._fixed.nbytes
 
 
 def _premultiplied(rgba: np.ndarray) -> np.ndarray:
@@ -82,8 +104,9 @@ class SpriteBank:
         mask = self.sprites["mask"]
         self.mask = np.zeros((size, size), np.float32)  # the group mask over the whole canvas
         self.mask[mask.rows, mask.cols] = mask.alpha
-        self._memo: dict[tuple[str, str], np.ndarray] = {}
-        self._stacks: dict[tuple[str, ...], Sprite] = {}
+        canvas_bytes = 4 * size * size * 4
+        self._canvases = Memo(128 * canvas_bytes)  # backgrounds and bodies, per colour
+        self._stacks = Memo(64 * 2**20)
 
     def get(self, key: str) -> Sprite | None:
         return self.sprites.get(key)
@@ -91,53 +114,35 @@ class SpriteBank:
     def stack(self, keys: tuple[str, ...]) -> Sprite | None:
         """Fixed-colour sprites composited into one, memoised ("over" is associative, so a run of
         consecutive layers can be merged once: mouth, nose, eyes and eyebrows take one step)."""
-        found = self._stacks.get(keys)
-        if found is None:
-            sprites = [self.sprites[k] for k in keys if k in self.sprites]
-            if not sprites:
-                return None
-            y0, x0 = min(p.y for p in sprites), min(p.x for p in sprites)
-            y1, x1 = max(p.y + p.h for p in sprites), max(p.x + p.w for p in sprites)
-            canvas = np.zeros((4, y1 - y0, x1 - x0), np.float32)
-            for p in sprites:
-                region = canvas[:, p.y - y0:p.y - y0 + p.h, p.x - x0:p.x - x0 + p.w]
-                region *= p.keep
-                region += p.rgba(None)
-            found = Sprite(y0, x0, canvas, None)
-            if len(self._stacks) >= 4096:  # bounded: 12 x 12 x 14 face stacks fit
-                self._stacks.clear()
-            self._stacks[keys] = found
-        return found
+        sprites = [self.sprites[k] for k in keys if k in self.sprites]
+        if not sprites:
+            return None
+        return self._stacks.get(keys, lambda: _stacked(sprites))
 
     def canvas(self, key: str, hex_colour: str) -> np.ndarray:
         """Sprite ``key`` in ``hex_colour`` alone on a transparent canvas, (4, S, S), memoised
         (the body starts every inner composite; the background is shared by every avatar)."""
-        found = self._memo.get((key, hex_colour))
-        if found is None:
-            found = np.zeros((4, self.size, self.size), np.float32)
-            _over(found, self.sprites[key], hex_colour)
-            if len(self._memo) < 4096:
-                self._memo[(key, hex_colour)] = found
-        return found
+        def make() -> np.ndarray:
+            canvas = np.zeros((4, self.size, self.size), np.float32)
+            _over(canvas, self.sprites[key], hex_colour)
+            return canvas
+        return self._canvases.get((key, hex_colour), make)
 
-    def over_white_rounding(self, hex_colour: str) -> np.ndarray:
-        """:meth:`over_white` + 0.5, memoised."""
-        found = self._memo.get(("over_white+0.5", hex_colour))
-        if found is None:
-            found = self.over_white(hex_colour) + 0.5
-            if len(self._memo) < 4096:
-                self._memo[("over_white+0.5", hex_colour)] = found
-        return found
-
-    def over_white(self, hex_colour: str) -> np.ndarray:
-        """The background circle over white, (3, S, S) in 0..255, memoised."""
-        found = self._memo.get(("over_white", hex_colour))
-        if found is None:
+    def over_white(self, hex_colour: str, offset: float = 0.0) -> np.ndarray:
+        """The background circle over white, plus ``offset``: (3, S, S) in 0..255, memoised."""
+        def make() -> np.ndarray:
             bg = self.canvas("background", hex_colour)
-            found = bg[:3] + 255.0 * (1.0 - bg[3])
-            if len(self._memo) < 4096:
-                self._memo[("over_white", hex_colour)] = found
-        return found
+            return bg[:3] + 255.0 * (1.0 - bg[3]) + offset
+        return self._canvases.get(("over white", hex_colour, offset), make)
+
+
+def _stacked(sprites: list[Sprite]) -> Sprite:
+    y0, x0 = min(p.y for p in sprites), min(p.x for p in sprites)
+    y1, x1 = max(p.y + p.h for p in sprites), max(p.x + p.w for p in sprites)
+    canvas = np.zeros((4, y1 - y0, x1 - x0), np.float32)
+    for p in sprites:
+        _over(canvas, p, None, y0, x0)
+    return Sprite(y0, x0, canvas, None)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -148,9 +153,13 @@ def _rgb(hex_colour: str) -> np.ndarray:
     return np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], np.float32)
 
 
-def _over(canvas: np.ndarray, sprite: Sprite, colour: str | None) -> None:
-    """canvas = sprite over canvas, on the sprite's crop only (premultiplied, in place)."""
-    region = canvas[:, sprite.rows, sprite.cols]
+def _over(canvas: np.ndarray, sprite: Sprite, colour: str | None, y0: int = 0, x0: int = 0) -> None:
+    """canvas = sprite over canvas, on the sprite's crop only (premultiplied, in place); the
+    canvas's top-left corner is at (y0, x0) of the avatar."""
+    if y0 or x0:
+        region = canvas[:, sprite.y - y0:sprite.y - y0 + sprite.h, sprite.x - x0:sprite.x - x0 + sprite.w]
+    else:
+        region = canvas[:, sprite.rows, sprite.cols]
     region *= sprite.keep
     region += sprite.rgba(colour)
 
@@ -228,13 +237,12 @@ def composite(spec: AvatarSpec, size: int = 64, colours: Mapping[str, str] | Non
     else:
         # background-over-white W, inner (rgb, a) under the group mask m:
         #   W * (1 - m a) + m rgb  =  W + m (rgb - W a)
-        # (+0.5 is folded into W so that the truncating cast below rounds to nearest). Every step
-        # is a convex combination of values in 0..255, so no clip is needed.
-        white_bg = b.over_white(hexes["background_color"])
-        image = white_bg * inner[3]
+        # (+0.5 is folded into the last W so that the truncating cast below rounds to nearest).
+        # Every step is a convex combination of values in 0..255, so no clip is needed.
+        image = b.over_white(hexes["background_color"]) * inner[3]
         np.subtract(inner[:3], image, out=image)
         image *= b.mask
-        image += b.over_white_rounding(hexes["background_color"])
+        image += b.over_white(hexes["background_color"], offset=0.5)
     # channel by channel: a (3,S,S)->(S,S,3) transpose-copy costs twice as much at 64 px
     out = np.empty((size, size, image.shape[0]), np.uint8)
     for c in range(image.shape[0]):

@@ -138,17 +138,6 @@ def _isolate_inner(root: ET.Element) -> None:
                                               "height": str(h), "fill": "#000000", "fill-opacity": "0"}))
 
 
-def _to_svg(root: ET.Element) -> str:
-    out = [f'<svg xmlns="{artwork.SVG_NS}" xmlns:xlink="{artwork.XLINK_NS}"']
-    for key, value in root.attrib.items():
-        out.append(f' {key}="{value}"')
-    out.append(">")
-    for child in root:
-        artwork.serialise(child, out)
-    out.append("</svg>")
-    return "".join(out)
-
-
 def cut(svg: str, layer: str, segment: int | None = None) -> str:
     """The document ``svg`` (composed with ``mark_layers=True``) reduced to one layer.
 
@@ -156,14 +145,13 @@ def cut(svg: str, layer: str, segment: int | None = None) -> str:
     "nose", "eyes", "eyebrows", "top", "facial_hair", "accessory"); for "top", ``segment`` k
     keeps the top's painted elements between its k-th and (k+1)-th slot.
     """
-    ET.register_namespace("", artwork.SVG_NS)
     root = ET.fromstring(svg)
     parents = _parents(root)
     if layer == "mask":
         _prune(root, set(), lambda child: False)
         ET.SubElement(root, _tag("use"), {f"{{{artwork.XLINK_NS}}}href": "#circle_path-3",
                                           "fill": "#FFFFFF"})
-        return _to_svg(root)
+        return artwork.document(root)
     target = _find_id(root, {"background": "circle_Circle", "body": "circle_Body"}[layer]) \
         if layer in ("background", "body") else _find_layer(root, layer)
     # Layers nested in this one (the graphic in the clothing, the slots in a top) are their own
@@ -187,7 +175,7 @@ def cut(svg: str, layer: str, segment: int | None = None) -> str:
     _prune(root, through, keep)
     if layer != "background":
         _isolate_inner(root)
-    return _to_svg(root)
+    return artwork.document(root)
 
 
 def slot_chain(svg: str, slot: str) -> str:
