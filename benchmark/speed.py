@@ -78,13 +78,20 @@ def bench_render(n: int, sizes: list[int], batch_count: int, workers: int) -> No
         print(f"{size:>5} {sprite * 1e3:>8.3f} {reference * 1e3:>10.3f} {pa * 1e3:>9.3f} {cairo * 1e3:>9.3f} | "
               f"{reference / sprite:>9.1f}x {pa / sprite:>14.1f}x {cairo / sprite:>14.1f}x {pa / reference:>11.2f}x")
     if batch_count:
+        saved = os.environ.get("AIMI_SPRITE_CACHE")
         with tempfile.TemporaryDirectory() as tmp:
             # an empty sprite cache, so that its fill is part of the measured time
             os.environ["AIMI_SPRITE_CACHE"] = os.path.join(tmp, "sprites")
-            job = Job("avatars", seed=0, count=batch_count, size=64, chunk=1024)
-            t0 = time.perf_counter()
-            run_job(job, os.path.join(tmp, "out"), workers=workers, progress=True)
-            seconds = time.perf_counter() - t0
+            try:
+                job = Job("avatars", seed=0, count=batch_count, size=64, chunk=1024)
+                t0 = time.perf_counter()
+                run_job(job, os.path.join(tmp, "out"), workers=workers, progress=True)
+                seconds = time.perf_counter() - t0
+            finally:
+                if saved is None:
+                    del os.environ["AIMI_SPRITE_CACHE"]
+                else:
+                    os.environ["AIMI_SPRITE_CACHE"] = saved
         rate = batch_count / seconds
         print(f"batch: {batch_count} avatars at 64 px into an array file, {workers} process(es), "
               f"sprite cache filled from empty: {seconds:.1f} s ({rate:.0f} avatars/s)")
