@@ -186,8 +186,8 @@ def run_part(job: Job, out: str, part: int) -> dict:
             for name, image in images.items():
                 blocks[name][index - start] = image
                 if job.png:
-                    # not fsynced either: a lost PNG is rewritten when its part is redone
-                    write_atomic(outdir / "png" / f"{index:07d}_{name}.png", _png_bytes(image), durable=False)
+                    # not fsynced either: verify_done_parts redoes a part whose PNGs went missing
+                    write_atomic(_png_path(outdir, index, name), _png_bytes(image), durable=False)
             records.append(line)
             stats["ok"] += 1
         if stats["failed"] == 0:
@@ -237,6 +237,20 @@ def _slice_digest(job: Job, out: Path, part: int) -> str:
     return digest.hexdigest()
 
 
+def _png_path(out: Path, index: int, name: str) -> Path:
+    return out / "png" / f"{index:07d}_{name}.png"
+
+
+def _pngs_present(job: Job, out: Path, part: int) -> bool:
+    start, stop = job.part_range(part)
+    for index in range(start, stop):
+        for name in job.arrays():
+            path = _png_path(out, index, name)
+            if not path.is_file() or path.stat().st_size == 0:
+                return False
+    return True
+
+
 def verify_done_parts(job: Job, out: Path, parts: Iterable[int]) -> list[int]:
     """Check the finished ``parts`` against the checksums in their stats; un-finish (and return)
     those whose pixels or records are not what was written, so that the run renders them again."""
@@ -246,7 +260,8 @@ def verify_done_parts(job: Job, out: Path, parts: Iterable[int]) -> list[int]:
         try:
             stats = json.loads(stats_path.read_text())
             ok = (stats.get("records_sha256") == hashlib.sha256(records_path.read_bytes()).hexdigest()
-                  and stats.get("sha256") == _slice_digest(job, out, part))
+                  and stats.get("sha256") == _slice_digest(job, out, part)
+                  and (not job.png or _pngs_present(job, out, part)))
         except (OSError, ValueError):
             ok = False
         if not ok:

@@ -140,3 +140,12 @@ def test_a_finished_part_whose_records_were_lost_is_rendered_again(tmp_path):
     summary = run_job(job, tmp_path, workers=1, progress=False)
     assert summary["parts_redone_after_checksum_mismatch"] == 1
     assert (tmp_path / "pairs.jsonl").read_bytes() == fresh
+
+
+def test_a_finished_part_whose_png_was_lost_is_rendered_again(tmp_path):
+    job = Job("avatars", seed=4, count=4, size=32, chunk=2, png=True)
+    run_job(job, tmp_path, workers=1, progress=False)
+    (tmp_path / "png" / "0000003_images_32.png").unlink()
+    summary = run_job(job, tmp_path, workers=1, progress=False)
+    assert summary["parts_redone_after_checksum_mismatch"] == 1
+    assert (tmp_path / "png" / "0000003_images_32.png").stat().st_size > 0
