@@ -46,6 +46,7 @@ def cli() -> None:
       python -m collection sheet --n 24 --seed 0 --out out/sheet.png
       python -m collection render --count 165000 --seed 0 --size 64 --out out/avatars
       python -m collection show --set top=bob --set accessory=round --out out/one.png
+      python -m collection export --pairs out/pairs --out out/batch --image-base-url https://example.org/b1
     """
 
 
@@ -182,6 +183,46 @@ def show(settings, seed, size, out, renderer) -> None:
         Image.fromarray(render_one(spec, size, renderer)).save(buf, format="PNG")
         write_atomic(out, buf.getvalue())
     click.echo(json.dumps({"avatar_id": spec.id, "spec": spec.to_dict(), "hidden": hidden}))
+
+
+@cli.command(name="export")
+@click.option("--pairs", "pairs_dir", type=click.Path(file_okay=False), required=True,
+              help="Pairs folder (made by the pairs command).")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--platform", "platforms", multiple=True,
+              type=click.Choice(["mturk", "labelstudio", "appen", "all"]), default=["all"], show_default=True,
+              help="Platform(s) to export for (repeatable).")
+@click.option("--image-base-url", required=True,
+              help="Public HTTPS folder where OUT/images/ will be served, e.g. https://bucket.example.org/aimi/b1")
+@click.option("--assignments", type=int, default=3, show_default=True, help="Answers wanted per item.")
+@click.option("--max-per-worker", type=int, default=None, help="Cap on items per worker.")
+@click.option("--gold", type=int, default=0, show_default=True, help="Gold items (in every batch).")
+@click.option("--distractors", type=int, default=0, show_default=True, help="No-change attention checks.")
+@click.option("--batch-size", type=int, default=None, help="Items (pairs and distractors) per batch; gold items come on top (default: one batch).")
+@click.option("--min-length", type=int, default=10, show_default=True, help="Shortest answer accepted.")
+@click.option("--display-size", type=int, default=256, show_default=True, help="Image size workers see.")
+@SEED
+def export(pairs_dir, out, platforms, image_base_url, assignments, max_per_worker, gold, distractors,
+           batch_size, min_length, display_size, seed) -> None:
+    """Export a collection batch for Mechanical Turk, Label Studio and/or Appen.
+
+    Writes OUT/images/, OUT/items.jsonl (the private answer key), one folder per platform with
+    its batch files and template, and OUT/manifest.json.
+
+    \b
+    Example:
+      python -m collection export --pairs out/pairs --out out/batch \\
+          --image-base-url https://example.org/aimi/batch1 --gold 5 --distractors 20 --batch-size 500
+    """
+    from .export import PLATFORMS, ExportOptions, export_batch
+
+    chosen = PLATFORMS if "all" in platforms else tuple(dict.fromkeys(platforms))
+    options = ExportOptions(platforms=chosen, image_base_url=image_base_url, assignments=assignments,
+                            max_per_worker=max_per_worker, gold=gold, distractors=distractors,
+                            batch_size=batch_size, min_length=min_length, display_size=display_size,
+                            seed=seed)
+    manifest = export_batch(pairs_dir, out, options)
+    click.echo(json.dumps(manifest["counts"]))
 
 
 def main(argv: list[str] | None = None) -> int:

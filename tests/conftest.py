@@ -21,3 +21,80 @@ def specs():
     """Forty random specs from a private generator."""
     rng = random.Random(1234)
     return [sample_spec(rng) for _ in range(40)]
+
+
+# --- real-browser tests: Debian's Chromium through Playwright, only 127.0.0.1 reachable ---------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def need_browser():
+    missing = []
+    if not os.path.exists(CHROMIUM):
+        missing.append("Debian's chromium (apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright (pip install -e '.[test]')")
+    if missing:
+        message = "browser test needs " + " and ".join(missing) + "; `bash run.sh test` installs both"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A static file server on 127.0.0.1 over ``tmp_path``: yields (folder, base URL)."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def chromium(tmp_path_factory):
+    """``new_page(base, viewport=None, intercept=None)``: a page whose requests to ``base`` go
+    through, whose requests ``intercept(route)`` handles (returns True) are answered by the test,
+    and whose every other request is aborted."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    contexts = []
+    with sync_playwright() as p:
+        def new_page(base, viewport=None, intercept=None):
+            profile = tmp_path_factory.mktemp("chromium-profile")
+            context = p.chromium.launch_persistent_context(
+                str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                viewport=viewport or {"width": 900, "height": 700}, device_scale_factor=1)
+            contexts.append(context)
+            page = context.new_page()
+
+            def route(r):
+                if intercept is not None and intercept(r):
+                    return
+                if r.request.url.startswith(base):
+                    r.continue_()
+                else:
+                    r.abort()
+
+            page.route("**/*", route)
+            return page
+
+        yield new_page
+        for context in contexts:
+            context.close()

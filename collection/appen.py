@@ -1,0 +1,48 @@
+"""Appen (formerly Figure Eight / CrowdFlower, the paper's platform): job CSV + CML template.
+
+Columns reach the CML as ``{{column}}`` and are pasted into the page, so cells are HTML-escaped
+and formula-neutralised. Gold rows carry ``_golden`` = TRUE, ``instruction_gold`` (words an
+answer must use) and ``instruction_gold_reason``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from .files import write_atomic
+from .safety import escape_html, page_cell
+
+COLUMNS = ("pair_id", "source_url", "target_url", "_golden", "instruction_gold", "instruction_gold_reason")
+
+
+def template(task: str, example: str, min_length: int) -> str:
+    return f"""<p>{escape_html(task)}</p>
+<div style="display: flex; gap: 2em;">
+  <figure><img src="{{{{source_url}}}}" width="192" height="192" alt="before"/><figcaption>Before</figcaption></figure>
+  <figure><img src="{{{{target_url}}}}" width="192" height="192" alt="after"/><figcaption>After</figcaption></figure>
+</div>
+<p>Example of an instruction: <q>{escape_html(example)}</q></p>
+<cml:textarea label="Your instruction" name="instruction" validates="required minLength:{int(min_length)}"/>
+"""
+
+
+def job_csv(items) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for it in items:
+        row = it.row()
+        gold = it.kind == "gold"
+        values = [row["pair_id"], row["source_url"], row["target_url"], "TRUE" if gold else "",
+                  " ".join(it.to_value.split("_")) if gold else "",
+                  f"The {it.attribute.replace('_', ' ')} changed to {it.to_value.replace('_', ' ')}." if gold else ""]
+        writer.writerow([page_cell(v) for v in values])
+    return buf.getvalue()
+
+
+def write(batches, folder: Path, options) -> None:
+    write_atomic(folder / "template.cml", template(options.task_text, options.example, options.min_length))
+    for number, items in enumerate(batches, start=1):
+        write_atomic(folder / f"job-{number:03d}.csv", job_csv(items))

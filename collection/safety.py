@@ -1,0 +1,32 @@
+"""Making values safe where they end up: HTML pages and spreadsheets.
+
+- Every value placed in a page is HTML-escaped (MTurk and Appen paste a batch cell into the
+  template as raw text, so the cell itself must already be escaped).
+- Every CSV cell that a spreadsheet would evaluate as a formula is neutralised with a leading
+  apostrophe (OWASP's advice for CSV injection): cells starting with ``= + - @``, a tab or a
+  carriage return.
+"""
+
+from __future__ import annotations
+
+import html
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def escape_html(value: object) -> str:
+    """``value`` as text that a page shows literally (quotes escaped too, for attributes)."""
+    return html.escape(str(value), quote=True)
+
+
+def csv_cell(value: object) -> str:
+    """``value`` as a CSV cell that no spreadsheet runs as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def page_cell(value: object) -> str:
+    """A CSV cell whose text a platform pastes into a page: escaped, then formula-neutralised."""
+    return csv_cell(escape_html(value))
