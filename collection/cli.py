@@ -225,6 +225,28 @@ def export(pairs_dir, out, platforms, image_base_url, assignments, max_per_worke
     click.echo(json.dumps(manifest["counts"]))
 
 
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="answers.csv to write or extend.")
+def ingest(files, out) -> None:
+    """Read crowd results (MTurk CSV, Label Studio JSON/JSON_MIN, Appen full report, Toloka TSV)
+    into one table: item_id, worker_id, assignment_id, platform, answer, submit_time, work_time_s,
+    simulated. Rows already in OUT are kept; the same assignment twice is one row.
+
+    \b
+    Example:
+      python -m collection ingest results/*.csv results/export.json --out out/answers.csv
+    """
+    from .ingest import read_results, write_answers
+
+    rows = write_answers(read_results(files), out)
+    by_platform: dict[str, int] = {}
+    for row in rows:
+        by_platform[row.platform] = by_platform.get(row.platform, 0) + 1
+    click.echo(json.dumps({"rows": len(rows), "by_platform": by_platform,
+                           "simulated": sum(r.simulated for r in rows)}))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
     try:

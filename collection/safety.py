@@ -30,3 +30,17 @@ def csv_cell(value: object) -> str:
 def page_cell(value: object) -> str:
     """A CSV cell whose text a platform pastes into a page: escaped, then formula-neutralised."""
     return csv_cell(escape_html(value))
+
+
+def csv_cell_reversible(value: object) -> str:
+    """Like :func:`csv_cell`, but :func:`read_cell` gives the text back exactly: a leading
+    apostrophe is added before a formula start and before an apostrophe already there."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS) or text.startswith("'"):
+        return "'" + text
+    return text
+
+
+def read_cell(cell: str) -> str:
+    """The text :func:`csv_cell_reversible` wrote."""
+    return cell[1:] if cell.startswith("'") else cell

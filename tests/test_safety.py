@@ -23,3 +23,12 @@ def test_html_is_escaped_including_quotes():
 def test_page_cells_are_escaped_then_neutralised():
     assert page_cell("=<b>") == "'=&lt;b&gt;"
     assert page_cell("https://x.org/a?b=1&c=2") == "https://x.org/a?b=1&amp;c=2"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "'quoted", "''x", "plain", "", "-dash", "@at"])
+def test_reversible_cells_round_trip(text):
+    from collection.safety import csv_cell_reversible, read_cell
+
+    cell = csv_cell_reversible(text)
+    assert not cell.startswith(("=", "+", "-", "@"))
+    assert read_cell(cell) == text
