@@ -226,6 +226,26 @@ def export(pairs_dir, out, platforms, image_base_url, assignments, max_per_worke
 
 
 @cli.command()
+@click.option("--export", "export_dir", type=click.Path(file_okay=False), required=True,
+              help="Export folder (made by the export command).")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Folder for the results files.")
+@click.option("--workers", "panel_size", type=int, default=60, show_default=True, help="Simulated workers.")
+@SEED
+def simulate(export_dir, out, panel_size, seed) -> None:
+    """Answer an exported batch with a seeded panel of SIMULATED workers, in each platform's own
+    results format (MTurk results CSV, Label Studio JSON export, Appen full report). Every row is
+    marked simulated; OUT/simulated_key.jsonl says what each answer was meant to be.
+
+    \b
+    Example:
+      python -m collection simulate --export out/batch --out out/results --seed 0
+    """
+    from .simulate import simulate as run
+
+    click.echo(json.dumps(run(export_dir, out, seed=seed, panel_size=panel_size)))
+
+
+@cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="answers.csv to write or extend.")
 def ingest(files, out) -> None:

@@ -102,7 +102,8 @@ _TOP = {
     "winter_hat_4": (["a slouchy beanie", "a cat-ear beanie", "a winter beanie"], ["beanie", "slouchy", "winter", "hat", "ear"]),
 }
 _FACIAL_HAIR = {
-    "none": (["no facial hair", "a clean shave", "a clean-shaven face"], ["shave", "shaven", "shaved", "clean", "no beard", "no moustache", "no mustache", "no facial hair"]),
+    "none": (["no facial hair", "a clean shave", "a clean-shaven face"], ["shave", "shaven", "shaved", "clean", "no beard", "no moustache", "no mustache", "no facial hair",
+                                                                        "remove", "removed", "get rid", "take off", "without"]),
     "beard_light": (["light stubble", "a light beard", "some stubble"], ["stubble", "light", "beard"]),
     "beard_magestic": (["a huge beard", "a majestic beard", "a long full beard"], ["beard", "huge", "majestic", "full"]),
     "beard_medium": (["a medium beard", "a full beard", "a trimmed beard"], ["beard"]),
@@ -110,7 +111,7 @@ _FACIAL_HAIR = {
     "moustache_magnum": (["a thick moustache", "a big mustache", "a bushy moustache"], ["moustache", "mustache", "stache"]),
 }
 _EYEBROWS = {
-    "none": (["no eyebrows", "no brows", "the eyebrows removed"], ["no eyebrows", "no brows", "remove", "removed", "without"]),
+    "none": (["no eyebrows", "no brows", "the eyebrows removed"], ["no eyebrows", "no brows", "remove", "removed", "without", "get rid", "take off", "erase"]),
     "angry": (["angry eyebrows", "furrowed brows", "angled angry brows"], ["angry", "furrowed", "mad", "cross"]),
     "angry_natural": (["natural angry brows", "thick angry eyebrows", "scowling brows"], ["angry", "scowl", "scowling", "mad"]),
     "default": (["normal eyebrows", "neutral eyebrows", "regular brows"], ["normal", "neutral", "regular", "default", "straight"]),
