@@ -267,6 +267,36 @@ def ingest(files, out) -> None:
                            "simulated": sum(r.simulated for r in rows)}))
 
 
+@cli.command(name="clean")
+@click.argument("answers", type=click.Path(dir_okay=False, exists=True))
+@click.option("--pairs", "pairs_path", type=click.Path(dir_okay=False, exists=True), required=True,
+              help="pairs.jsonl the answers are about.")
+@click.option("--items", "items_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="The export's items.jsonl (needed when the batch had gold or distractor items).")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--min-chars", type=int, default=8, show_default=True)
+@click.option("--min-seconds", type=float, default=3.0, show_default=True)
+@click.option("--max-per-worker", type=int, default=None, help="Keep at most this many answers per worker.")
+@click.option("--salt", default=None, envvar="AIMI_WORKER_SALT",
+              help="Salt for hashing worker ids (default: a random one kept in OUT/worker_salt.txt).")
+def clean_command(answers, pairs_path, items_path, out, min_chars, min_seconds, max_per_worker, salt) -> None:
+    """Clean ANSWERS (made by ingest) into triplets with named rules; every rejected answer is
+    kept with its reason. Writes OUT/triplets.jsonl, OUT/rejected.jsonl, OUT/report.json and
+    OUT/approve_reject.csv.
+
+    \b
+    Example:
+      python -m collection clean out/answers.csv --pairs out/pairs/pairs.jsonl \\
+          --items out/batch/items.jsonl --out out/clean
+    """
+    from .clean import CleanConfig, clean
+
+    config = CleanConfig(min_chars=min_chars, min_seconds=min_seconds, max_per_worker=max_per_worker)
+    report = clean(answers, pairs_path, out, items_path, config, salt)
+    click.echo(json.dumps({k: report[k] for k in ("answers", "accepted", "rejected", "triplets")}
+                          | {"rejected_by_rule": report["rejected_by_rule"]}))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
     try:
