@@ -49,7 +49,15 @@ case "${1:-}" in
         out=${AIMI_OUT:-out}
         .venv/bin/python -m collection pairs --n 256 --seed 0 --size 64 --out "$out/pairs" --png
         .venv/bin/python -m collection sheet --n 24 --seed 0 --out "$out/sheet.png"
-        echo "main job done: $out/pairs/pairs.jsonl, $out/sheet.png"
+        # the crowd round trip, answered by SIMULATED workers (no crowd is reachable from here)
+        .venv/bin/python -m collection export --pairs "$out/pairs" --out "$out/batch" \
+            --image-base-url https://example.org/aimi/demo --gold 2 --distractors 8 --batch-size 100
+        .venv/bin/python -m collection simulate --export "$out/batch" --out "$out/results" --seed 0
+        .venv/bin/python -m collection ingest "$out/results/mturk-results.csv" \
+            "$out/results/labelstudio-export.json" "$out/results/appen-full-report.csv" --out "$out/answers.csv"
+        .venv/bin/python -m collection clean "$out/answers.csv" --pairs "$out/pairs/pairs.jsonl" \
+            --items "$out/batch/items.jsonl" --out "$out/clean"
+        echo "main job done: $out/pairs/pairs.jsonl, $out/sheet.png, $out/clean/triplets.jsonl (simulated instructions)"
         ;;
     test)
         setup test
