@@ -176,11 +176,35 @@ def _salt(out: Path, salt: str | None) -> str:
     return value
 
 
+def mturk_review(results_csv: str | Path, decisions: dict[str, list[str]]) -> str:
+    """The MTurk results CSV with ``Approve`` (x) or ``Reject`` (a reason) filled for every
+    assignment we judged: the file MTurk takes back to approve and reject. Cells are
+    formula-neutralised; rows we did not judge are left blank."""
+    with open(results_csv, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        columns = list(reader.fieldnames or [])
+        rows = list(reader)
+    for name in ("Approve", "Reject"):
+        if name not in columns:
+            columns.append(name)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        why = decisions.get(row.get("AssignmentId", ""))
+        if why is not None:
+            row["Approve"] = "" if why else "x"
+            row["Reject"] = f"Rejected: {why[0].replace('_', ' ')}" if why else ""
+        writer.writerow({k: csv_cell(row.get(k, "")) for k in columns})
+    return buf.getvalue()
+
+
 def clean(answers_path: str | Path, pairs_path: str | Path, out: str | Path,
           items_path: str | Path | None = None, config: CleanConfig = CleanConfig(),
-          salt: str | None = None) -> dict:
+          salt: str | None = None, mturk_results: list[str | Path] = ()) -> dict:
     """Apply the rules; write triplets.jsonl, rejected.jsonl, report.json and
-    approve_reject.csv into ``out``; return the report."""
+    approve_reject.csv (plus, for each MTurk results file given, the same file with Approve and
+    Reject filled, ready to upload) into ``out``; return the report."""
     out = Path(out)
     rows = read_answers(answers_path)
     items = load_items(pairs_path, items_path)
@@ -216,6 +240,9 @@ def clean(answers_path: str | Path, pairs_path: str | Path, out: str | Path,
         writer.writerow([r.platform, csv_cell(r.assignment_id), "" if why else "x",
                          csv_cell(f"Rejected: {why[0].replace('_', ' ')}") if why else ""])
     write_atomic(out / "approve_reject.csv", buf.getvalue())
+    decisions = {r.assignment_id: why for r, why in zip(rows, reasons) if r.platform == "mturk"}
+    for path in map(Path, mturk_results):
+        write_atomic(out / f"{path.stem}-review.csv", mturk_review(path, decisions))
     report = {
         "answers": len(rows), "accepted": len(rows) - len(rejected), "rejected": len(rejected),
         "triplets": len(triplets), "simulated_answers": sum(r.simulated for r in rows),

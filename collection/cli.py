@@ -279,10 +279,14 @@ def ingest(files, out) -> None:
 @click.option("--max-per-worker", type=int, default=None, help="Keep at most this many answers per worker.")
 @click.option("--salt", default=None, envvar="AIMI_WORKER_SALT",
               help="Salt for hashing worker ids (default: a random one kept in OUT/worker_salt.txt).")
-def clean_command(answers, pairs_path, items_path, out, min_chars, min_seconds, max_per_worker, salt) -> None:
+@click.option("--mturk-results", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="Original MTurk results CSV(s): also write them back with Approve/Reject filled.")
+def clean_command(answers, pairs_path, items_path, out, min_chars, min_seconds, max_per_worker, salt,
+                  mturk_results) -> None:
     """Clean ANSWERS (made by ingest) into triplets with named rules; every rejected answer is
     kept with its reason. Writes OUT/triplets.jsonl, OUT/rejected.jsonl, OUT/report.json and
-    OUT/approve_reject.csv.
+    OUT/approve_reject.csv (and with --mturk-results, each results file with Approve/Reject
+    filled, to upload back to MTurk).
 
     \b
     Example:
@@ -292,7 +296,7 @@ def clean_command(answers, pairs_path, items_path, out, min_chars, min_seconds, 
     from .clean import CleanConfig, clean
 
     config = CleanConfig(min_chars=min_chars, min_seconds=min_seconds, max_per_worker=max_per_worker)
-    report = clean(answers, pairs_path, out, items_path, config, salt)
+    report = clean(answers, pairs_path, out, items_path, config, salt, mturk_results)
     click.echo(json.dumps({k: report[k] for k in ("answers", "accepted", "rejected", "triplets")}
                           | {"rejected_by_rule": report["rejected_by_rule"]}))
 

@@ -68,3 +68,24 @@ def test_clean_writes_triplets_rejections_report_and_hashed_workers(tmp_path):
 def test_answers_for_unknown_items_say_to_pass_the_items_file():
     with pytest.raises(ValueError, match="--items"):
         judge([row(item="zzz")], ITEMS, CleanConfig())
+
+
+def test_mturk_results_come_back_with_approve_and_reject_filled(tmp_path):
+    import csv
+    from pathlib import Path
+
+    from collection.ingest import read_results
+
+    fixture = Path(__file__).parent / "fixtures" / "results" / "mturk_classic.csv"
+    pair = dict(PAIR, pair_id="p1")
+    (tmp_path / "pairs.jsonl").write_text(json.dumps(pair) + "\n")
+    write_answers(read_results([fixture]), tmp_path / "answers.csv")
+    # the fixture's good answer is close to the default example; use another example here
+    config = CleanConfig(example="Paint the background green.")
+    clean(tmp_path / "answers.csv", tmp_path / "pairs.jsonl", tmp_path / "out", config=config, salt="x",
+          mturk_results=[fixture])
+    with open(tmp_path / "out" / "mturk_classic-review.csv", newline="") as f:
+        rows = {r["AssignmentId"]: r for r in csv.DictReader(f)}
+    assert rows["3A1"]["Approve"] == "x" and rows["3A1"]["Reject"] == ""
+    assert rows["3A2"]["Approve"] == "" and rows["3A2"]["Reject"].startswith("Rejected: ")
+    assert rows["3A2"]["Answer.instruction"].startswith("'=")  # the hostile answer cannot run
