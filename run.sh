@@ -56,7 +56,7 @@ case "${1:-}" in
         .venv/bin/python -m collection ingest "$out/results/mturk-results.csv" \
             "$out/results/labelstudio-export.json" "$out/results/appen-full-report.csv" --out "$out/answers.csv"
         .venv/bin/python -m collection clean "$out/answers.csv" --pairs "$out/pairs/pairs.jsonl" \
-            --items "$out/batch/items.jsonl" --out "$out/clean"
+            --items "$out/batch/items.jsonl" --out "$out/clean" --mturk-results "$out/results/mturk-results.csv"
         echo "main job done: $out/pairs/pairs.jsonl, $out/sheet.png, $out/clean/triplets.jsonl (simulated instructions)"
         ;;
     test)
