@@ -1,18 +1,17 @@
 """Appen (formerly Figure Eight / CrowdFlower, the paper's platform): job CSV + CML template.
 
 Columns reach the CML as ``{{column}}`` and are pasted into the page, so cells are HTML-escaped
-and formula-neutralised. Gold rows carry ``_golden`` = TRUE, ``instruction_gold`` (words an
-answer must use) and ``instruction_gold_reason``.
+and formula-neutralised. Gold rows carry ``_golden`` = TRUE, ``instruction_gold`` (the lexicon's
+key words, one of which a right answer uses) and ``instruction_gold_reason``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from .files import write_atomic
-from .safety import escape_html, page_cell
+from .lexicon import VALUES
+from .safety import escape_html, page_csv
 
 COLUMNS = ("pair_id", "source_url", "target_url", "_golden", "instruction_gold", "instruction_gold_reason")
 
@@ -28,18 +27,16 @@ def template(task: str, example: str, min_length: int) -> str:
 """
 
 
+def _gold(it) -> list[str]:
+    if it.kind != "gold":
+        return ["", "", ""]
+    keys = VALUES[it.attribute][it.to_value][1]
+    return ["TRUE", ", ".join(keys),
+            f"The {it.attribute.replace('_', ' ')} changed to {VALUES[it.attribute][it.to_value][0][0]}."]
+
+
 def job_csv(items) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for it in items:
-        row = it.row()
-        gold = it.kind == "gold"
-        values = [row["pair_id"], row["source_url"], row["target_url"], "TRUE" if gold else "",
-                  " ".join(it.to_value.split("_")) if gold else "",
-                  f"The {it.attribute.replace('_', ' ')} changed to {it.to_value.replace('_', ' ')}." if gold else ""]
-        writer.writerow([page_cell(v) for v in values])
-    return buf.getvalue()
+    return page_csv(COLUMNS, ([it.row()[c] for c in COLUMNS[:3]] + _gold(it) for it in items))
 
 
 def write(batches, folder: Path, options) -> None:

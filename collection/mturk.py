@@ -9,13 +9,11 @@ or no id) the answer box and the submit button are disabled. An answer shorter t
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 from .files import write_atomic
-from .safety import escape_html, page_cell
+from .safety import escape_html, page_csv
 
 COLUMNS = ("pair_id", "source_url", "target_url")
 SUBMIT_URL = "https://www.mturk.com/mturk/externalSubmit"
@@ -116,13 +114,7 @@ def fill(html: str, row: dict[str, str]) -> str:
 
 
 def batch_csv(items) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for it in items:
-        row = it.row()
-        writer.writerow([page_cell(row[c]) for c in COLUMNS])
-    return buf.getvalue()
+    return page_csv(COLUMNS, ([it.row()[c] for c in COLUMNS] for it in items))
 
 
 def write(batches, folder: Path, options) -> None:

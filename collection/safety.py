@@ -44,3 +44,16 @@ def csv_cell_reversible(value: object) -> str:
 def read_cell(cell: str) -> str:
     """The text :func:`csv_cell_reversible` wrote."""
     return cell[1:] if cell.startswith("'") else cell
+
+
+def page_csv(header, rows) -> str:
+    """A CSV whose cells a platform pastes into a page: every cell through :func:`page_cell`."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([page_cell(v) for v in row])
+    return buf.getvalue()
