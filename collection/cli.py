@@ -301,6 +301,24 @@ def clean_command(answers, pairs_path, items_path, out, min_chars, min_seconds, 
                           | {"rejected_by_rule": report["rejected_by_rule"]}))
 
 
+@cli.command()
+@SEED
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Release folder.")
+def release(seed, out) -> None:
+    """Build the AIMI release (4,296 / 230 / 230 cleaned triplets with SIMULATED instructions,
+    161,065 unlabeled avatars as a seed and a count, vocabulary, manifest, datasheet) through
+    pairs -> Appen export -> simulated answers -> ingest -> clean. Same seed, same bytes.
+
+    \b
+    Example:
+      python -m collection release --seed 0 --out out/release
+    """
+    from .release import ReleaseConfig, build_release
+
+    manifest = build_release(out, ReleaseConfig(seed=seed))
+    click.echo(json.dumps(manifest["counts"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
     try:
