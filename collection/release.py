@@ -49,7 +49,7 @@ class ReleaseConfig:
     splits: tuple[tuple[str, int], ...] = SPLITS
     unlabeled: int = 161_065
     size: int = 64
-    candidates: int | None = None  # pairs to collect; default 12% more than the triplets needed
+    candidates: int | None = None  # pairs to collect; default 20% more than the triplets needed
     distractors: int = 100
     panel_size: int = 120
 
@@ -108,7 +108,7 @@ def build_release(out: str | Path, config: ReleaseConfig = ReleaseConfig(), prog
     """Run the collection path and write the release into ``out``; returns the manifest."""
     out = Path(out)
     work = out / "work"
-    candidates = config.candidates or int(config.triplets * 1.12) + 1
+    candidates = config.candidates or int(config.triplets * 1.2) + 1
     pairs = work / "pairs"
     run_job(Job("pairs", seed=config.seed, count=candidates, size=config.size), pairs, progress=progress)
     export_batch(pairs, work / "export",
