@@ -376,7 +376,7 @@ def _write_labelstudio(judgments, out: Path, export_dir: Path, rng) -> None:
         for task in json.loads(path.read_text()):
             tasks[task["data"]["pair_id"]] = task["data"]
     exported: dict[str, dict] = {}
-    for n, j in enumerate(judgments, start=1):
+    for j in judgments:
         item_id = j["item"]["item_id"]
         task = exported.setdefault(item_id, {"id": len(exported) + 1, "data": tasks[item_id],
                                              "meta": {"simulated": True}, "annotations": []})

@@ -1,3 +1,4 @@
+import itertools
 import json
 
 import pytest
@@ -13,9 +14,12 @@ ITEMS = {"p1": {"kind": "pair", "pair": PAIR, "attribute": "accessory", "to_valu
 GOOD = "Give him a pair of round glasses."
 
 
-def row(answer=GOOD, item="p1", worker="W1", seconds=30.0, n=[0]):
-    n[0] += 1
-    return Judgment(item, worker, f"A{n[0]}", "mturk", answer, f"2026-01-01T00:00:{n[0] % 60:02d}Z", seconds, True)
+_COUNTER = itertools.count(1)
+
+
+def row(answer=GOOD, item="p1", worker="W1", seconds=30.0):
+    n = next(_COUNTER)  # a fresh assignment id and second for every row
+    return Judgment(item, worker, f"A{n}", "mturk", answer, f"2026-01-01T00:00:{n % 60:02d}Z", seconds, True)
 
 
 @pytest.mark.parametrize("answer, seconds, reason", [
