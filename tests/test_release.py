@@ -64,3 +64,14 @@ def test_attributes_are_stratified():
 def test_too_few_triplets_says_what_to_do():
     with pytest.raises(ReleaseError, match="collect more candidate pairs"):
         assign_splits([{"pair_id": "p", "source_id": "s", "attribute": "eyes"}], ReleaseConfig())
+
+
+@pytest.mark.slow
+def test_the_shipped_release_is_what_the_builder_makes(tmp_path):
+    """Rebuild data version 1 (about a minute) and compare it with the files shipped in aimi."""
+    from aimi.release import data_dir, ship
+
+    build_release(tmp_path / "release", ReleaseConfig(seed=0), progress=False)
+    ship(tmp_path / "release", tmp_path / "shipped")
+    for path in sorted(data_dir().iterdir()):
+        assert (tmp_path / "shipped" / path.name).read_bytes() == path.read_bytes(), path.name

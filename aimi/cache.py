@@ -1,0 +1,124 @@
+"""The images cache: each split's source, target and mask arrays rendered once per size.
+
+Layout: ``$AIMI_HOME`` (default ``~/.cache/aimi``) ``/v1/<size>px/<split>/`` holds
+``source.npy`` (N, S, S, 3) uint8, ``target.npy``, ``mask.npy`` (N, S, S) uint8 (1 = unchanged)
+and ``done.json`` (count, size, renderer, SHA-256 of each array). Materialising:
+
+- takes a file lock, so two processes neither corrupt nor duplicate the work (the second waits,
+  then finds the arrays);
+- renders in chunks into ``*.partial.npy`` files and records finished chunks in
+  ``progress.json``, so an interrupted run resumes where it stopped;
+- hashes the arrays, renames them into place and writes ``done.json`` last.
+
+The first use in a process checks the arrays against ``done.json``; a corrupted file is reported
+and rebuilt.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from collection import AvatarSpec, render_batch
+from collection.compose import check_size
+from collection.files import write_json
+from collection.pairs import change_mask
+
+from .release import DATA_VERSION, check_split, split_rows
+
+ARRAYS = ("source", "target", "mask")
+CHUNK = 512
+
+
+def aimi_home(root: str | Path | None = None) -> Path:
+    return Path(root or os.environ.get("AIMI_HOME") or Path.home() / ".cache" / "aimi")
+
+
+def cache_dir(split: str, size: int, root: str | Path | None = None) -> Path:
+    return aimi_home(root) / f"v{DATA_VERSION}" / f"{check_size(size)}px" / check_split(split)
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def problems(split: str, size: int, root: str | Path | None = None) -> list[str]:
+    """What is wrong with the cached arrays of (split, size); empty when they are good."""
+    folder = cache_dir(split, size, root)
+    done = folder / "done.json"
+    if not done.exists():
+        return [f"{folder}: not materialised (python -m aimi materialize --split {split} --size {size})"]
+    record = json.loads(done.read_text())
+    found = []
+    for name in ARRAYS:
+        path = folder / f"{name}.npy"
+        if not path.exists():
+            found.append(f"{path}: missing")
+        elif _digest(path) != record["sha256"].get(name):
+            found.append(f"{path}: checksum mismatch (corrupted or modified)")
+    return found
+
+
+def _render_chunk(rows: list[dict], size: int) -> dict[str, np.ndarray]:
+    sources = render_batch([AvatarSpec.from_dict(r["source"]) for r in rows], size)
+    targets = render_batch([AvatarSpec.from_dict(r["target"]) for r in rows], size)
+    masks = np.stack([change_mask(s, t) for s, t in zip(sources, targets)])
+    return {"source": sources, "target": targets, "mask": masks}
+
+
+def materialize(split: str, size: int = 64, root: str | Path | None = None, progress: bool = True) -> Path:
+    """Render (or resume rendering) the arrays of ``split`` at ``size``; returns their folder."""
+    from tqdm import tqdm
+
+    folder = cache_dir(split, size, root)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        bad = problems(split, size, root)
+        if not bad:
+            return folder
+        if (folder / "done.json").exists():  # corrupted: start over
+            print(f"aimi: rebuilding the cache: {'; '.join(bad)}")
+            for name in ["done.json", "progress.json", *(f"{a}.npy" for a in ARRAYS)]:
+                (folder / name).unlink(missing_ok=True)
+        rows = split_rows(split)
+        n = len(rows)
+        shapes = {"source": (n, size, size, 3), "target": (n, size, size, 3), "mask": (n, size, size)}
+        partial = {a: folder / f"{a}.partial.npy" for a in ARRAYS}
+        progress_path = folder / "progress.json"
+        finished = set(json.loads(progress_path.read_text())["chunks"]) if progress_path.exists() else set()
+        if not finished or not all(p.exists() for p in partial.values()):
+            finished = set()
+            for a in ARRAYS:
+                np.lib.format.open_memmap(partial[a], mode="w+", dtype=np.uint8, shape=shapes[a]).flush()
+        arrays = {a: np.load(partial[a], mmap_mode="r+") for a in ARRAYS}
+        chunks = [c for c in range(-(-n // CHUNK)) if c not in finished]
+        with tqdm(total=sum(min(CHUNK, n - c * CHUNK) for c in chunks), unit="pair",
+                  desc=f"aimi {split} {size}px", disable=not progress) as bar:
+            for c in chunks:
+                lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+                for name, block in _render_chunk(rows[lo:hi], size).items():
+                    arrays[name][lo:hi] = block
+                for array in arrays.values():
+                    array.flush()
+                finished.add(c)
+                write_json(progress_path, {"chunks": sorted(finished)}, durable=False)
+                bar.update(hi - lo)
+        del arrays
+        sums = {}
+        for a in ARRAYS:
+            sums[a] = _digest(partial[a])
+            os.replace(partial[a], folder / f"{a}.npy")
+        write_json(folder / "done.json", {"data_version": DATA_VERSION, "split": split, "size": size,
+                                          "count": n, "renderer": "sprite", "sha256": sums})
+        progress_path.unlink(missing_ok=True)
+    return folder

@@ -1,0 +1,51 @@
+"""``python -m aimi``: info, materialize, verify (a thin layer over the package)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from collection.compose import SIZES
+
+from .cache import materialize, problems
+from .release import SPLITS, ReleaseError, load_release
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m aimi", description="The AIMI dataset.",
+                                     epilog="examples: python -m aimi info; python -m aimi materialize --size 64; "
+                                            "python -m aimi verify")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="what the installed release holds")
+    for name, text in (("materialize", "render the images of the splits into the cache"),
+                       ("verify", "check the shipped release and the cached images")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--split", choices=SPLITS, action="append", help="split(s) (default: all)")
+        p.add_argument("--size", type=int, choices=SIZES, action="append", help="size(s) in px (default: 64)")
+        p.add_argument("--root", default=None, help="cache folder (default: $AIMI_HOME or ~/.cache/aimi)")
+    args = parser.parse_args(argv)
+    try:
+        release = load_release()
+        if args.command == "info":
+            manifest = release["manifest"]
+            print(json.dumps({"data_version": manifest["data_version"], "counts": manifest["counts"],
+                              "instructions_simulated": manifest["instructions_simulated"],
+                              "versions": manifest["versions"]}, indent=1))
+            return 0
+        splits, sizes = args.split or list(SPLITS), args.size or [64]
+        if args.command == "materialize":
+            for size in sizes:
+                for split in splits:
+                    print(materialize(split, size, args.root))
+            return 0
+        found = [p for size in sizes for split in splits for p in problems(split, size, args.root)]
+        print("release: ok (every shipped file matches the manifest)")
+        for line in found:
+            print(f"problem: {line}")
+        if not found:
+            print("cache: ok")
+        return 1 if found else 0
+    except (ReleaseError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1

@@ -1,0 +1,142 @@
+"""The datasets: ``AIMI`` (triplets of a split) and ``Unlabeled`` (the random avatars).
+
+Neither imports torch: they are plain sequences that a ``torch.utils.data.DataLoader`` can read
+(use :func:`collate` to pad token ids).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from collection import AvatarSpec, render, sample_spec, seeded_rng
+from collection.compose import SIZES, check_size
+
+from .cache import ARRAYS, cache_dir, materialize, problems
+from .release import SPLITS, check_split, load_release, split_rows
+
+_checked: set[tuple[str, int, str]] = set()
+
+
+class AIMI:
+    """The triplets of ``split`` at ``size`` px, torchvision style.
+
+    ``item = dataset[i]`` is a dict: ``id``, ``source`` and ``target`` ((S, S, 3) uint8), ``mask``
+    ((S, S) uint8, 1 = unchanged, 0 = changed), ``instruction`` (str), ``tokens`` (int64 ids),
+    ``attribute``, ``source_vector`` and ``target_vector`` (int64 attribute value indices),
+    ``source_id``, ``target_id``, ``pair_id``. ``transform`` is applied to that dict.
+
+    Images come from the cache under ``root`` (``$AIMI_HOME``, default ``~/.cache/aimi``), rendered
+    on first use unless ``materialize=False``; ``download=True`` is for prebuilt archives
+    (not available yet).
+    """
+
+    def __init__(self, root: str | Path | None = None, split: str = "train", size: int = 64,
+                 transform: Callable | None = None, download: bool = False, materialize_missing: bool = True,
+                 progress: bool = True):
+        self.split, self.size = check_split(split), check_size(size)
+        self.root, self.transform = root, transform
+        if download:
+            raise NotImplementedError("download=True: prebuilt archives are not published yet; the images are "
+                                      "rendered locally instead (leave download=False)")
+        self.rows = split_rows(split)
+        self.vocabulary = load_release()["vocabulary"]
+        folder = cache_dir(split, size, root)
+        key = (split, size, str(folder))
+        if key not in _checked:
+            if problems(split, size, root):
+                if not materialize_missing:
+                    raise FileNotFoundError(f"{problems(split, size, root)[0]}")
+                materialize(split, size, root, progress=progress)
+            _checked.add(key)
+        self._folder = folder
+        self._arrays: dict[str, np.ndarray] | None = None  # opened lazily: one memmap per worker
+
+    def _open(self) -> dict[str, np.ndarray]:
+        if self._arrays is None:
+            self._arrays = {a: np.load(self._folder / f"{a}.npy", mmap_mode="r") for a in ARRAYS}
+        return self._arrays
+
+    def __getstate__(self):  # DataLoader workers reopen the memmaps themselves
+        state = self.__dict__.copy()
+        state["_arrays"] = None
+        return state
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> dict:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} {self.split} triplets")
+        row = self.rows[index]
+        arrays = self._open()
+        item = {
+            "id": row["id"], "pair_id": row["pair_id"],
+            "source": np.array(arrays["source"][index]), "target": np.array(arrays["target"][index]),
+            "mask": np.array(arrays["mask"][index]),
+            "instruction": row["instruction"], "tokens": np.asarray(row["tokens"], dtype=np.int64),
+            "attribute": row["attribute"],
+            "source_vector": np.asarray(AvatarSpec.from_dict(row["source"]).vector(), dtype=np.int64),
+            "target_vector": np.asarray(AvatarSpec.from_dict(row["target"]).vector(), dtype=np.int64),
+            "source_id": row["source_id"], "target_id": row["target_id"],
+        }
+        return self.transform(item) if self.transform else item
+
+    def __repr__(self) -> str:
+        return f"AIMI(split={self.split!r}, size={self.size}, n={len(self)})"
+
+
+class Unlabeled:
+    """The random avatars without instructions (161,065 in data version 1), rendered on the fly
+    by the sprite renderer (item i is a pure function of the release's seed and i)."""
+
+    def __init__(self, size: int = 64, transform: Callable | None = None):
+        self.size = check_size(size)
+        self.transform = transform
+        info = load_release()["unlabeled"]
+        self.seed, self.count, self.stream = info["seed"], info["count"], info["stream"]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def spec(self, index: int) -> AvatarSpec:
+        if not 0 <= index < self.count:
+            raise IndexError(f"index {index} out of range for {self.count} unlabeled avatars")
+        return sample_spec(seeded_rng(self.stream, self.seed, index))
+
+    def __getitem__(self, index: int) -> dict:
+        spec = self.spec(index)
+        item = {"id": spec.id, "image": render(spec, self.size),
+                "vector": np.asarray(spec.vector(), dtype=np.int64)}
+        return self.transform(item) if self.transform else item
+
+
+def load(split: str, size: int = 64, root: str | Path | None = None, download: bool = False) -> AIMI:
+    """The ``split`` ("train", "val", "test") of AIMI at ``size`` px (32, 64, 128 or 256)."""
+    return AIMI(root=root, split=split, size=size, download=download)
+
+
+def collate(batch: list[dict]):
+    """A DataLoader ``collate_fn``: stacks arrays into tensors, pads ``tokens`` with 0 (``<pad>``)
+    and adds ``lengths``; strings stay lists."""
+    import torch
+
+    out = {}
+    for key in batch[0]:
+        values = [b[key] for b in batch]
+        if key == "tokens":
+            lengths = [len(v) for v in values]
+            padded = np.zeros((len(values), max(lengths) if lengths else 0), dtype=np.int64)
+            for i, v in enumerate(values):
+                padded[i, :len(v)] = v
+            out["tokens"], out["lengths"] = torch.from_numpy(padded), torch.tensor(lengths)
+        elif isinstance(values[0], np.ndarray):
+            out[key] = torch.from_numpy(np.stack(values))
+        else:
+            out[key] = values
+    return out
+
+
+__all__ = ["AIMI", "SIZES", "SPLITS", "Unlabeled", "collate", "load"]
