@@ -1,4 +1,4 @@
-"""``python -m aimi``: info, materialize, verify (a thin layer over the package)."""
+"""``python -m aimi``: info, materialize, verify, pack, download (a thin layer over the package)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from .release import SPLITS, ReleaseError, load_release
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aimi", description="The AIMI dataset.",
                                      epilog="examples: python -m aimi info; python -m aimi materialize --size 64; "
-                                            "python -m aimi verify")
+                                            "python -m aimi verify; python -m aimi pack --size 64 --out dist; "
+                                            "python -m aimi download --size 64 --mirror https://mirror.example/aimi")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="what the installed release holds")
     for name, text in (("materialize", "render the images of the splits into the cache"),
@@ -24,6 +25,16 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--split", choices=SPLITS, action="append", help="split(s) (default: all)")
         p.add_argument("--size", type=int, choices=SIZES, action="append", help="size(s) in px (default: 64)")
         p.add_argument("--root", default=None, help="cache folder (default: $AIMI_HOME or ~/.cache/aimi)")
+    p = sub.add_parser("pack", help="pack the cached images of one size into a verifiable archive")
+    p.add_argument("--size", type=int, choices=SIZES, default=64)
+    p.add_argument("--out", required=True, help="folder for aimi-v1-<size>px.tar and its .sha256")
+    p.add_argument("--root", default=None)
+    p = sub.add_parser("download", help="fetch, verify and unpack a prebuilt archive")
+    p.add_argument("--size", type=int, choices=SIZES, default=64)
+    p.add_argument("--mirror", default=None, help="URL of the folder holding the archive (default: $AIMI_MIRROR)")
+    p.add_argument("--sha256", default=None, help="expected SHA-256 (default: the one pinned in the package)")
+    p.add_argument("--root", default=None)
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
     args = parser.parse_args(argv)
     try:
         release = load_release()
@@ -32,6 +43,17 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"data_version": manifest["data_version"], "counts": manifest["counts"],
                               "instructions_simulated": manifest["instructions_simulated"],
                               "versions": manifest["versions"]}, indent=1))
+            return 0
+        if args.command == "pack":
+            from .archive import pack
+
+            path, digest = pack(args.size, args.out, args.root)
+            print(f"{digest}  {path}")
+            return 0
+        if args.command == "download":
+            from .archive import download
+
+            print(download(args.size, args.sha256, args.mirror, args.root, args.timeout))
             return 0
         splits, sizes = args.split or list(SPLITS), args.size or [64]
         if args.command == "materialize":
@@ -46,6 +68,6 @@ def main(argv: list[str] | None = None) -> int:
         if not found:
             print("cache: ok")
         return 1 if found else 0
-    except (ReleaseError, ValueError, OSError) as e:
+    except (ReleaseError, ValueError, OSError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

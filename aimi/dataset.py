@@ -28,24 +28,26 @@ class AIMI:
     ``attribute``, ``source_vector`` and ``target_vector`` (int64 attribute value indices),
     ``source_id``, ``target_id``, ``pair_id``. ``transform`` is applied to that dict.
 
-    Images come from the cache under ``root`` (``$AIMI_HOME``, default ``~/.cache/aimi``), rendered
-    on first use unless ``materialize=False``; ``download=True`` is for prebuilt archives
-    (not available yet).
+    Images come from the cache under ``root`` (``$AIMI_HOME``, default ``~/.cache/aimi``). When it
+    is missing they are rendered locally (a few seconds), or, with ``download=True``, fetched as a
+    prebuilt archive from ``mirror`` (or ``$AIMI_MIRROR``) and checked against the hash pinned in
+    the package.
     """
 
     def __init__(self, root: str | Path | None = None, split: str = "train", size: int = 64,
                  transform: Callable | None = None, download: bool = False, materialize_missing: bool = True,
-                 progress: bool = True):
+                 progress: bool = True, mirror: str | None = None):
         self.split, self.size = check_split(split), check_size(size)
         self.root, self.transform = root, transform
-        if download:
-            raise NotImplementedError("download=True: prebuilt archives are not published yet; the images are "
-                                      "rendered locally instead (leave download=False)")
         self.rows = split_rows(split)
         self.vocabulary = load_release()["vocabulary"]
         folder = cache_dir(split, size, root)
         key = (split, size, str(folder))
         if key not in _checked:
+            if problems(split, size, root) and download:
+                from .archive import download as fetch
+
+                fetch(size, mirror=mirror, root=root)
             if problems(split, size, root):
                 if not materialize_missing:
                     raise FileNotFoundError(f"{problems(split, size, root)[0]}")
@@ -113,9 +115,10 @@ class Unlabeled:
         return self.transform(item) if self.transform else item
 
 
-def load(split: str, size: int = 64, root: str | Path | None = None, download: bool = False) -> AIMI:
+def load(split: str, size: int = 64, root: str | Path | None = None, download: bool = False,
+         mirror: str | None = None) -> AIMI:
     """The ``split`` ("train", "val", "test") of AIMI at ``size`` px (32, 64, 128 or 256)."""
-    return AIMI(root=root, split=split, size=size, download=download)
+    return AIMI(root=root, split=split, size=size, download=download, mirror=mirror)
 
 
 def collate(batch: list[dict]):
