@@ -55,10 +55,19 @@ class AIMI:
             _checked.add(key)
         self._folder = folder
         self._arrays: dict[str, np.ndarray] | None = None  # opened lazily: one memmap per worker
+        # per-split tables, so that a batch is a handful of fancy-indexed reads
+        self._lengths = np.asarray([len(r["tokens"]) for r in self.rows], dtype=np.int64)
+        self._tokens = np.zeros((len(self.rows), int(self._lengths.max(initial=0))), dtype=np.int64)
+        for i, r in enumerate(self.rows):
+            self._tokens[i, :len(r["tokens"])] = r["tokens"]
+        self._vectors = {side: np.asarray([AvatarSpec.from_dict(r[side]).vector() for r in self.rows],
+                                          dtype=np.int64).reshape(len(self.rows), -1)
+                         for side in ("source", "target")}
 
     def _open(self) -> dict[str, np.ndarray]:
         if self._arrays is None:
-            self._arrays = {a: np.load(self._folder / f"{a}.npy", mmap_mode="r") for a in ARRAYS}
+            # plain ndarray views of the maps: np.memmap's own indexing costs more than the copy
+            self._arrays = {a: np.load(self._folder / f"{a}.npy", mmap_mode="r").view(np.ndarray) for a in ARRAYS}
         return self._arrays
 
     def __getstate__(self):  # DataLoader workers reopen the memmaps themselves
@@ -78,16 +87,42 @@ class AIMI:
             "id": row["id"], "pair_id": row["pair_id"],
             "source": np.array(arrays["source"][index]), "target": np.array(arrays["target"][index]),
             "mask": np.array(arrays["mask"][index]),
-            "instruction": row["instruction"], "tokens": np.asarray(row["tokens"], dtype=np.int64),
+            "instruction": row["instruction"], "tokens": self._tokens[index, :self._lengths[index]].copy(),
             "attribute": row["attribute"],
-            "source_vector": np.asarray(AvatarSpec.from_dict(row["source"]).vector(), dtype=np.int64),
-            "target_vector": np.asarray(AvatarSpec.from_dict(row["target"]).vector(), dtype=np.int64),
+            "source_vector": self._vectors["source"][index].copy(),
+            "target_vector": self._vectors["target"][index].copy(),
             "source_id": row["source_id"], "target_id": row["target_id"],
         }
         return self.transform(item) if self.transform else item
 
+    def __getitems__(self, indices: list[int]):
+        """A whole batch at once (torch's DataLoader calls this when it exists): one read per
+        array from the memory maps, already stacked; :func:`collate` turns it into tensors. With a
+        ``transform`` the items are made one by one."""
+        if self.transform is not None:
+            return [self[i] for i in indices]
+        arrays = self._open()
+        order = np.asarray(indices, dtype=np.int64)
+        if order.size and (order.min() < -len(self) or order.max() >= len(self)):
+            raise IndexError(f"indices out of range for {len(self)} {self.split} triplets")
+        rows = [self.rows[i] for i in order]
+        lengths = self._lengths[order]
+        return _Batch({
+            "id": [r["id"] for r in rows], "pair_id": [r["pair_id"] for r in rows],
+            "source": arrays["source"][order], "target": arrays["target"][order], "mask": arrays["mask"][order],
+            "instruction": [r["instruction"] for r in rows],
+            "tokens": self._tokens[order, :int(lengths.max(initial=0))], "lengths": lengths,
+            "attribute": [r["attribute"] for r in rows],
+            "source_vector": self._vectors["source"][order], "target_vector": self._vectors["target"][order],
+            "source_id": [r["source_id"] for r in rows], "target_id": [r["target_id"] for r in rows],
+        })
+
     def __repr__(self) -> str:
         return f"AIMI(split={self.split!r}, size={self.size}, n={len(self)})"
+
+
+class _Batch(dict):
+    """A batch already stacked by :meth:`AIMI.__getitems__` (fields are lists or stacked arrays)."""
 
 
 class Unlabeled:
@@ -121,24 +156,31 @@ def load(split: str, size: int = 64, root: str | Path | None = None, download: b
     return AIMI(root=root, split=split, size=size, download=download, mirror=mirror)
 
 
-def collate(batch: list[dict]):
+def collate(batch):
     """A DataLoader ``collate_fn``: stacks arrays into tensors, pads ``tokens`` with 0 (``<pad>``)
-    and adds ``lengths``; strings stay lists."""
+    and adds ``lengths``; strings stay lists. Takes a list of items or a batch that
+    :meth:`AIMI.__getitems__` already stacked."""
     import torch
 
+    if isinstance(batch, _Batch):
+        columns = dict(batch)
+    else:
+        columns = {key: [b[key] for b in batch] for key in batch[0]}
     out = {}
-    for key in batch[0]:
-        values = [b[key] for b in batch]
+    for key, values in columns.items():
+        if isinstance(values, np.ndarray):
+            out[key] = torch.from_numpy(np.ascontiguousarray(values))
+            continue
         if key == "tokens":
             lengths = [len(v) for v in values]
             padded = np.zeros((len(values), max(lengths) if lengths else 0), dtype=np.int64)
             for i, v in enumerate(values):
                 padded[i, :len(v)] = v
             out["tokens"], out["lengths"] = torch.from_numpy(padded), torch.tensor(lengths)
-        elif isinstance(values[0], np.ndarray):
+        elif values and isinstance(values[0], np.ndarray):
             out[key] = torch.from_numpy(np.stack(values))
         else:
-            out[key] = values
+            out[key] = list(values)
     return out
 
 

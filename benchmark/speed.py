@@ -97,6 +97,82 @@ def bench_render(n: int, sizes: list[int], batch_count: int, workers: int) -> No
               f"sprite cache filled from empty: {seconds:.1f} s ({rate:.0f} avatars/s)")
 
 
+class _PngFolder:
+    """The anchor: a dataset that reads one PNG file per image (source, target, mask) per item."""
+
+    def __init__(self, folder, n):
+        self.folder, self.n = folder, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        from PIL import Image
+
+        out = {}
+        for name in ("source", "target", "mask"):
+            with Image.open(os.path.join(self.folder, f"{i:05d}_{name}.png")) as im:
+                out[name] = np.array(im)
+        return out
+
+
+class _InMemory:
+    """The ceiling: the same bytes already in memory."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+
+    def __len__(self):
+        return len(self.arrays["source"])
+
+    def __getitem__(self, i):
+        return {name: self.arrays[name][i] for name in ("source", "target", "mask")}
+
+
+def _loader_rate(dataset, workers: int, epochs: int = 2, collate_fn=None) -> float:
+    import torch
+
+    loader = torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=True, num_workers=workers,
+                                         generator=torch.Generator().manual_seed(0), collate_fn=collate_fn,
+                                         persistent_workers=workers > 0)
+    for _ in loader:  # warm: workers started, files in the page cache
+        break
+    t0 = time.perf_counter()
+    n = 0
+    for _ in range(epochs):
+        for batch in loader:
+            n += len(batch["source"])
+    return n / (time.perf_counter() - t0)
+
+
+def bench_load(size: int, workers: int, split: str = "train") -> None:
+    from PIL import Image
+
+    import aimi
+
+    train = aimi.load(split, size=size)
+    arrays = {name: np.array(train._open()[name]) for name in ("source", "target", "mask")}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(len(train)):
+            for name in ("source", "target", "mask"):
+                image = arrays[name][i] * (255 if name == "mask" else 1)
+                Image.fromarray(image).save(os.path.join(tmp, f"{i:05d}_{name}.png"))
+        print(f"load benchmark: {len(train)} {split} triplets at {size} px, batches of 64, shuffled, "
+              f"samples/s through a DataLoader (a sample = source + target + mask; aimi's also carries "
+              f"instruction, tokens, vectors and ids)")
+        print(f"  {'dataset':24s} " + " ".join(f"{f'{w} worker(s)':>14s}" for w in sorted({0, workers})))
+        best = {}
+        for name, dataset, collate_fn in (("aimi cache (memmap)", train, aimi.collate),
+                                          ("one PNG file per image", _PngFolder(tmp, len(train)), None),
+                                          ("plain copy in memory", _InMemory(arrays), None)):
+            rates = [_loader_rate(dataset, w, collate_fn=collate_fn) for w in sorted({0, workers})]
+            best[name] = max(rates)
+            print(f"  {name:24s} " + " ".join(f"{r:14.0f}" for r in rates))
+    anchor = best["one PNG file per image"]
+    for name, rate in best.items():
+        print(f"  best {name:24s} {rate:10.0f} samples/s  {rate / anchor:6.1f}x the PNG files' best")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmark.speed", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,7 +183,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--batch-count", type=int, default=0,
                    help="also time the sharded batch job on this many avatars (0: skip)")
     r.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ld = sub.add_parser("load", help="loading: the aimi cache vs PNG files vs memory, through a DataLoader")
+    ld.add_argument("--size", type=int, default=64)
+    ld.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ld.add_argument("--split", default="train", choices=("train", "val", "test"))
     args = parser.parse_args(argv)
+    if args.what == "load":
+        bench_load(args.size, args.workers, args.split)
+        return 0
     if args.n <= 0:
         parser.error("--n must be positive")
     try:

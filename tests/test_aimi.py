@@ -125,3 +125,17 @@ def test_dataloader_with_workers(tmp_path):
     first = batches[0]
     assert first["source"].shape == (16, 32, 32, 3) and first["source"].dtype == torch.uint8
     assert first["tokens"].shape[0] == 16 and first["lengths"].max() == first["tokens"].shape[1]
+
+
+def test_batched_reads_equal_item_reads(tmp_path):
+    torch = pytest.importorskip("torch")
+    ds = aimi.load("val", size=32, root=tmp_path)
+    indices = [5, 0, 229, 17]
+    batched = aimi.collate(ds.__getitems__(indices))
+    itemwise = aimi.collate([ds[i] for i in indices])
+    assert batched.keys() == itemwise.keys()
+    for key, value in batched.items():
+        if isinstance(value, torch.Tensor):
+            assert torch.equal(value, itemwise[key]), key
+        else:
+            assert value == itemwise[key], key

@@ -9,3 +9,10 @@ def test_render_benchmark_prints_ratios(capsys):
     assert "pa+resvg/sprite" in out
     row = [line for line in out.splitlines() if line.strip().startswith("32 ")]
     assert len(row) == 1 and row[0].count("x") >= 3
+
+
+def test_load_benchmark_prints_ratios(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIMI_HOME", str(tmp_path))
+    assert main(["load", "--size", "32", "--split", "val", "--workers", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "x the PNG files' best" in out and out.count("samples/s") >= 3
