@@ -29,7 +29,7 @@ from collection.compose import check_size
 from collection.files import write_json
 from collection.pairs import change_mask
 
-from .release import DATA_VERSION, check_split, split_rows
+from .release import DATA_VERSION, check_split, load_release, split_rows
 
 ARRAYS = ("source", "target", "mask")
 CHUNK = 512
@@ -66,6 +66,23 @@ def problems(split: str, size: int, root: str | Path | None = None) -> list[str]
         elif _digest(path) != record["sha256"].get(name):
             found.append(f"{path}: checksum mismatch (corrupted or modified)")
     return found
+
+
+def renderer_problems() -> list[str]:
+    """Compare a sample of avatars rendered here with the pixel hashes in the release manifest: a
+    different renderer (other art or rasteriser versions) would silently change the images."""
+    from collection import render
+
+    manifest = load_release()["manifest"]
+    size = manifest["config"]["size"]
+    wrong = []
+    rows = {r["source_id"]: r for r in load_release()["triplets"]}
+    for spec_id, expected in manifest["pixel_sha256"].items():
+        spec = AvatarSpec.from_dict(rows[spec_id]["source"])
+        if hashlib.sha256(render(spec, size).tobytes()).hexdigest() != expected:
+            wrong.append(f"avatar {spec_id} renders differently from the release ({size} px); check the "
+                         f"python-avatars and resvg versions ({manifest['versions']})")
+    return wrong
 
 
 def _render_chunk(rows: list[dict], size: int) -> dict[str, np.ndarray]:

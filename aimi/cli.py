@@ -1,4 +1,5 @@
-"""``python -m aimi``: info, materialize, verify, pack, download (a thin layer over the package)."""
+"""``python -m aimi``: info, materialize, verify, pack, download, export-parquet, croissant (a thin
+layer over the package)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sha256", default=None, help="expected SHA-256 (default: the one pinned in the package)")
     p.add_argument("--root", default=None)
     p.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
+    p = sub.add_parser("export-parquet", help="Hugging Face Parquet files and a dataset card")
+    p.add_argument("--out", required=True)
+    p.add_argument("--size", type=int, choices=SIZES, default=64)
+    p.add_argument("--root", default=None)
+    p = sub.add_parser("croissant", help="Croissant JSON-LD describing an export-parquet folder")
+    p.add_argument("--parquet", required=True, help="folder written by export-parquet")
+    p.add_argument("--out", required=True, help="JSON-LD file (put it in the Parquet folder)")
     args = parser.parse_args(argv)
     try:
         release = load_release()
@@ -55,14 +63,32 @@ def main(argv: list[str] | None = None) -> int:
 
             print(download(args.size, args.sha256, args.mirror, args.root, args.timeout))
             return 0
+        if args.command == "export-parquet":
+            from .interop import export_parquet
+
+            for path in export_parquet(args.out, args.size, args.root):
+                print(path)
+            return 0
+        if args.command == "croissant":
+            from .interop import write_croissant
+
+            write_croissant(args.parquet, args.out)
+            print(args.out)
+            return 0
         splits, sizes = args.split or list(SPLITS), args.size or [64]
         if args.command == "materialize":
             for size in sizes:
                 for split in splits:
                     print(materialize(split, size, args.root))
             return 0
+        from .cache import renderer_problems
+
         found = [p for size in sizes for split in splits for p in problems(split, size, args.root)]
         print("release: ok (every shipped file matches the manifest)")
+        drawn = renderer_problems()
+        found += drawn
+        if not drawn:
+            print("renderer: ok (a sample of avatars matches the release's pixel hashes)")
         for line in found:
             print(f"problem: {line}")
         if not found:

@@ -139,3 +139,11 @@ def test_batched_reads_equal_item_reads(tmp_path):
             assert torch.equal(value, itemwise[key]), key
         else:
             assert value == itemwise[key], key
+
+
+def test_the_renderer_here_draws_what_made_the_release(monkeypatch):
+    assert cache.renderer_problems() == []
+    import collection
+
+    monkeypatch.setattr(collection, "render", lambda spec, size: np.zeros((size, size, 3), np.uint8))
+    assert len(cache.renderer_problems()) == 16
