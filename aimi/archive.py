@@ -10,13 +10,14 @@ into a temporary folder and moves it into place. Errors say what happened and wh
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import shutil
 import tarfile
 import tempfile
 from pathlib import Path
+
+from collection.files import sha256_file
 
 from .cache import ARRAYS, aimi_home, cache_dir, materialize, problems
 from .release import DATA_VERSION, SPLITS
@@ -47,17 +48,9 @@ def pack(size: int, out: str | Path, root: str | Path | None = None, progress: b
                 info.uname = info.gname = ""
                 tar.addfile(info, io.BytesIO(data))
     os.replace(tmp, path)
-    digest = _sha256(path)
+    digest = sha256_file(path)
     (out / f"{path.name}.sha256").write_text(f"{digest}  {path.name}\n")
     return path, digest
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _fetch(url: str, part: Path, timeout: float) -> None:
@@ -152,7 +145,7 @@ def download(size: int, sha256: str | None = None, mirror: str | None = None, ro
     home.mkdir(parents=True, exist_ok=True)
     part = home / f"{archive_name(size)}.part"
     _fetch(url, part, timeout)
-    digest = _sha256(part)
+    digest = sha256_file(part)
     if digest != sha256.lower():
         part.unlink()
         raise DownloadError(f"{url}: SHA-256 {digest} does not match the expected {sha256}; the download was "

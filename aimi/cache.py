@@ -26,7 +26,7 @@ import numpy as np
 
 from collection import AvatarSpec, render_batch
 from collection.compose import check_size
-from collection.files import write_json
+from collection.files import sha256_file, write_json
 from collection.pairs import change_mask
 
 from .release import DATA_VERSION, check_split, load_release, split_rows
@@ -43,14 +43,6 @@ def cache_dir(split: str, size: int, root: str | Path | None = None) -> Path:
     return aimi_home(root) / f"v{DATA_VERSION}" / f"{check_size(size)}px" / check_split(split)
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def problems(split: str, size: int, root: str | Path | None = None) -> list[str]:
     """What is wrong with the cached arrays of (split, size); empty when they are good."""
     folder = cache_dir(split, size, root)
@@ -63,7 +55,7 @@ def problems(split: str, size: int, root: str | Path | None = None) -> list[str]
         path = folder / f"{name}.npy"
         if not path.exists():
             found.append(f"{path}: missing")
-        elif _digest(path) != record["sha256"].get(name):
+        elif sha256_file(path) != record["sha256"].get(name):
             found.append(f"{path}: checksum mismatch (corrupted or modified)")
     return found
 
@@ -133,7 +125,7 @@ def materialize(split: str, size: int = 64, root: str | Path | None = None, prog
         del arrays
         sums = {}
         for a in ARRAYS:
-            sums[a] = _digest(partial[a])
+            sums[a] = sha256_file(partial[a])
             os.replace(partial[a], folder / f"{a}.npy")
         write_json(folder / "done.json", {"data_version": DATA_VERSION, "split": split, "size": size,
                                           "count": n, "renderer": "sprite", "sha256": sums})

@@ -11,7 +11,6 @@ built with ``mlcroissant`` so that it validates.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from collection.files import write_atomic
+from collection.files import sha256_file, write_atomic
 
 from .dataset import AIMI
 from .release import DATA_VERSION, SPLITS, load_release
@@ -132,10 +131,6 @@ Reference: {CITE}
 """
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def croissant_metadata(parquet_dir: str | Path):
     """The Croissant description of an export_parquet folder (an ``mlcroissant.Metadata``)."""
     import mlcroissant as mlc
@@ -146,7 +141,7 @@ def croissant_metadata(parquet_dir: str | Path):
         name = f"data/{_parquet_name(split)}"
         distribution.append(mlc.FileObject(id=name, name=name, content_url=name,
                                            encoding_formats=["application/x-parquet"],
-                                           sha256=_sha256(parquet_dir / name)))
+                                           sha256=sha256_file(parquet_dir / name)))
     sources = [mlc.FileSet(id="parquet-files", name="parquet-files", includes=["data/*.parquet"],
                            encoding_formats=["application/x-parquet"])]
     for column in SCALARS:

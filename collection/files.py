@@ -71,3 +71,14 @@ def create_once(path: str | os.PathLike, build: Callable[[Path], None]) -> bool:
             return False
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 of a file, read in 4 MiB blocks (arrays and archives can be gigabytes)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
