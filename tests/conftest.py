@@ -6,6 +6,9 @@ import pytest
 from collection import sample_spec
 
 
+_CREATED: list[str] = []
+
+
 def pytest_configure(config):
     # One sprite cache for the whole run, in a fresh folder: tests never read or write the user's
     # ~/.cache, and spawned worker processes inherit the variable.
@@ -13,7 +16,15 @@ def pytest_configure(config):
         import tempfile
 
         os.environ["AIMI_SPRITE_CACHE"] = tempfile.mkdtemp(prefix="aimi-sprites-")
+        _CREATED.append(os.environ["AIMI_SPRITE_CACHE"])
     os.environ.setdefault("AIMI_QUIET", "1")
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    for folder in _CREATED:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
