@@ -44,13 +44,15 @@ class AIMI:
         folder = cache_dir(split, size, root)
         key = (split, size, str(folder))
         if key not in _checked:
-            if problems(split, size, root) and download:
+            found = problems(split, size, root)  # hashes the arrays: once, unless something changes
+            if found and download:
                 from .archive import download as fetch
 
                 fetch(size, mirror=mirror, root=root)
-            if problems(split, size, root):
+                found = problems(split, size, root)
+            if found:
                 if not materialize_missing:
-                    raise FileNotFoundError(f"{problems(split, size, root)[0]}")
+                    raise FileNotFoundError(found[0])
                 materialize(split, size, root, progress=progress)
             _checked.add(key)
         self._folder = folder

@@ -11,29 +11,21 @@ built with ``mlcroissant`` so that it validates.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
 
 from collection.files import sha256_file, write_atomic
+from collection.raster import png_bytes
 
 from .dataset import AIMI
-from .release import DATA_VERSION, SPLITS, load_release
+from .release import DATA_VERSION, SPLITS
 
 SCALARS = ("id", "split", "pair_id", "instruction", "attribute", "from_value", "to_value", "source_id",
            "target_id")
 PUBLISHED = "2026-11-29"  # data version 1
 CITE = ("Shinagawa, Yoshino, Sakti, Suzuki, Nakamura. Interactive Avatar Image Manipulation with "
         "Unconstrained Natural Language Instruction using Source Image Masking.")
-
-
-def _png(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(array).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def _parquet_name(split: str) -> str:
@@ -52,19 +44,17 @@ def export_parquet(out: str | Path, size: int = 64, root: str | Path | None = No
         "tokens": Sequence(Value("int64")),
         "source_vector": Sequence(Value("int64")), "target_vector": Sequence(Value("int64")),
     })
-    rows = {r["id"]: r for r in load_release()["triplets"]}
     written, counts = [], {}
     for split in SPLITS:
         ds = AIMI(root=root, split=split, size=size, progress=False)
         columns = {name: [] for name in features}
         for i in range(len(ds)):
-            item = ds[i]
-            row = rows[item["id"]]
+            item, row = ds[i], ds.rows[i]
             for name in SCALARS:
                 columns[name].append(row[name])
-            columns["source"].append({"bytes": _png(item["source"]), "path": None})
-            columns["target"].append({"bytes": _png(item["target"]), "path": None})
-            columns["mask"].append({"bytes": _png(item["mask"] * 255), "path": None})
+            columns["source"].append({"bytes": png_bytes(item["source"]), "path": None})
+            columns["target"].append({"bytes": png_bytes(item["target"]), "path": None})
+            columns["mask"].append({"bytes": png_bytes(item["mask"] * 255), "path": None})
             for name in ("tokens", "source_vector", "target_vector"):
                 columns[name].append(item[name].tolist())
         path = out / "data" / _parquet_name(split)

@@ -21,7 +21,6 @@ Output folder::
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import multiprocessing
 import os
@@ -32,14 +31,13 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy as np
-from PIL import Image
 
 from . import __version__
 from .attributes import sample_spec, seeded_rng
 from .compose import check_size
 from .files import create_once, write_atomic, write_json
 from .pairs import check_attributes, make_pair
-from .raster import check_renderer, render
+from .raster import check_renderer, png_bytes, render
 
 KINDS = ("avatars", "pairs")
 
@@ -130,12 +128,6 @@ def _part_paths(out: Path, part: int) -> tuple[Path, Path]:
     return stem.with_suffix(".jsonl"), stem.with_suffix(".json")
 
 
-def _png_bytes(image: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image * 255 if image.ndim == 2 else image).save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def _data_offset(path: Path) -> int:
     """Where the array data starts in a ``.npy`` file (after its header)."""
     with open(path, "rb") as f:
@@ -187,7 +179,8 @@ def run_part(job: Job, out: str, part: int) -> dict:
                 blocks[name][index - start] = image
                 if job.png:
                     # not fsynced either: verify_done_parts redoes a part whose PNGs went missing
-                    write_atomic(_png_path(outdir, index, name), _png_bytes(image), durable=False)
+                    write_atomic(_png_path(outdir, index, name), png_bytes(image * 255 if image.ndim == 2 else image),
+                                 durable=False)
             records.append(line)
             stats["ok"] += 1
         if stats["failed"] == 0:

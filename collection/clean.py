@@ -39,6 +39,7 @@ from .export import EXAMPLE, TASK_TEXT
 from .files import write_atomic, write_json
 from .ingest import Judgment, read_answers
 from .lexicon import names_change, words
+from .pairs import read_pair_records
 from .safety import csv_cell
 
 RULES = ("empty", "too_short", "too_long", "placeholder", "copy_of_example", "not_english", "too_fast",
@@ -89,13 +90,7 @@ def _not_english(text: str) -> bool:
 def load_items(pairs_path: str | Path, items_path: str | Path | None) -> dict[str, dict]:
     """item id -> {kind, pair record, attribute, to_value}; without an export's items.jsonl every
     item id must be a pair id."""
-    pairs = {}
-    for n, line in enumerate(Path(pairs_path).read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            record = json.loads(line)
-            pairs[record["pair_id"]] = record
-        except (json.JSONDecodeError, KeyError) as e:
-            raise ValueError(f"{pairs_path}, line {n}: not a pair record ({e})") from None
+    pairs = {record["pair_id"]: record for record in read_pair_records(pairs_path)}
     items = {pid: {"kind": "pair", "pair": r, "attribute": r["attribute"], "to_value": r["to_value"]}
              for pid, r in pairs.items()}
     if items_path:
@@ -124,6 +119,7 @@ def judge(rows: list[Judgment], items: dict[str, dict], config: CleanConfig) -> 
     for i, r in enumerate(rows):
         item = items[r.item_id]
         text = normalise(r.answer)
+        key = _key(text)
         found = reasons[i]
         if not text:
             found.append("empty")
@@ -131,7 +127,7 @@ def judge(rows: list[Judgment], items: dict[str, dict], config: CleanConfig) -> 
             found.append("too_short")
         if len(text) > config.max_chars:
             found.append("too_long")
-        if _key(text) in PLACEHOLDERS or text.lower() in PLACEHOLDERS:
+        if key in PLACEHOLDERS or text.lower() in PLACEHOLDERS:
             found.append("placeholder")
         if text and max(_similar(text, config.example), _similar(text, config.task_text)) >= config.example_similarity:
             found.append("copy_of_example")
@@ -139,7 +135,7 @@ def judge(rows: list[Judgment], items: dict[str, dict], config: CleanConfig) -> 
             found.append("not_english")
         if r.work_time_s < config.min_seconds:
             found.append("too_fast")
-        if _key(text) and len(reuse[r.worker_id, _key(text)]) >= config.reuse_min_items:
+        if key and len(reuse[r.worker_id, key]) >= config.reuse_min_items:
             found.append("reused_text")
         to_value = None if item["kind"] == "distractor" else item["to_value"]
         right = names_change(text, item["attribute"] or "", to_value)

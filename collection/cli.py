@@ -159,12 +159,8 @@ def show(settings, seed, size, out, renderer) -> None:
     Example:
       python -m collection show --set top=bob --set hair_color=red --out out/one.png
     """
-    import io
-
-    from PIL import Image
-
     from .compose import compose_svg
-    from .raster import render as render_one
+    from .raster import png_bytes, render as render_one
 
     check_size(size)
     changes = {}
@@ -179,9 +175,7 @@ def show(settings, seed, size, out, renderer) -> None:
     if out.endswith(".svg"):
         write_atomic(out, compose_svg(spec, size))
     else:
-        buf = io.BytesIO()
-        Image.fromarray(render_one(spec, size, renderer)).save(buf, format="PNG")
-        write_atomic(out, buf.getvalue())
+        write_atomic(out, png_bytes(render_one(spec, size, renderer)))
     click.echo(json.dumps({"avatar_id": spec.id, "spec": spec.to_dict(), "hidden": hidden}))
 
 

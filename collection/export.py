@@ -22,19 +22,17 @@ manifest (and applied again at cleaning), not into the CSV.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
 
 from . import __version__
 from .attributes import AvatarSpec, seeded_rng
 from .compose import check_size
-from .raster import render
+from .raster import png_bytes, render
 from .files import write_atomic, write_json
+from .pairs import read_pair_records
 
 PLATFORMS = ("mturk", "labelstudio", "appen")
 TASK_TEXT = ("The avatar on the right was made from the avatar on the left by changing one thing. "
@@ -109,17 +107,16 @@ def load_pairs(pairs_dir: str | Path) -> list[dict]:
     path = Path(pairs_dir) / "pairs.jsonl"
     if not path.exists():
         raise ExportError(f"{path} not found: make pairs first (python -m collection pairs --out {pairs_dir})")
-    records = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        records = read_pair_records(path)
+    except ValueError as e:
+        raise ExportError(str(e)) from None
+    for line_no, record in enumerate(records, start=1):
         try:
-            record = json.loads(line)
-            for key in ("pair_id", "attribute", "from_value", "to_value"):
-                record[key]
             record["source_spec"] = AvatarSpec.from_dict(record["source"])
             record["target_spec"] = AvatarSpec.from_dict(record["target"])
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError) as e:
             raise ExportError(f"{path}, line {line_no}: not a pair record ({type(e).__name__}: {e})") from None
-        records.append(record)
     if not records:
         raise ExportError(f"{path} holds no pairs")
     return records
@@ -127,12 +124,6 @@ def load_pairs(pairs_dir: str | Path) -> list[dict]:
 
 def _token(seed: int, *parts: str) -> str:
     return hashlib.sha256("/".join(("aimi-export", str(seed), *parts)).encode()).hexdigest()[:16]
-
-
-def _png(image: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.asarray(image)).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def plan_items(records: list[dict], options: ExportOptions) -> list[list[Item]]:
@@ -188,7 +179,7 @@ def _with_images(batches: list[list[Item]], records: list[dict], out: Path,
             for side, spec in sides:
                 token = _token(options.seed, "image", it.item_id, side)
                 if token not in written:
-                    write_atomic(out / "images" / f"{token}.png", _png(render(spec, options.display_size)))
+                    write_atomic(out / "images" / f"{token}.png", png_bytes(render(spec, options.display_size)))
                     written.add(token)
                 urls[side] = f"{base}/{token}.png"
             placed.append(Item(**{**asdict(it), "source_url": urls["source"], "target_url": urls["target"]}))

@@ -15,7 +15,9 @@ thresholded: any pixel that differs at all is 0, as the paper defines it.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -102,6 +104,24 @@ class Pair:
             changed_pixels=record["changed_pixels"], visible_pixels=record["visible_pixels"],
             tries=record["tries"],
         )
+
+
+PAIR_KEYS = ("pair_id", "attribute", "from_value", "to_value")
+
+
+def read_pair_records(path: str | Path) -> list[dict]:
+    """The records of a ``pairs.jsonl``; raises ValueError naming the file and line of a bad one."""
+    records = []
+    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            record = json.loads(line)
+            missing = [k for k in PAIR_KEYS if k not in record]
+            if missing:
+                raise KeyError(", ".join(missing))
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}, line {line_no}: not a pair record ({type(e).__name__}: {e})") from None
+        records.append(record)
+    return records
 
 
 def check_attributes(names: Sequence[str] | None) -> tuple[str, ...] | None:

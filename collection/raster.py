@@ -65,6 +65,13 @@ def render(spec: AvatarSpec, size: int = 64, renderer: str = "sprite") -> np.nda
     return composite(spec, size)
 
 
+def png_bytes(image: np.ndarray) -> bytes:
+    """An (H, W, 3) or (H, W) uint8 array as PNG bytes."""
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(image)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def render_batch(specs: Sequence[AvatarSpec], size: int = 64, renderer: str = "sprite",
                  out: np.ndarray | None = None) -> np.ndarray:
     """Render many avatars into one (N, size, size, 3) uint8 array (``out`` if given, e.g. a slice
