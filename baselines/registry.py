@@ -1,0 +1,71 @@
+"""Models by name and preset: ``get_model("imi_sim", "cpu", vocab_size=881)``.
+
+Names are what the CLI, result files and the leaderboard use. A preset fixes the sizes (image
+side, widths); every other field keeps the config's default unless overridden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from .identity import Identity, IdentityConfig
+from .imi import IMI, IMIConfig
+
+# name -> (module class, config class, fixed fields)
+MODELS = {
+    "identity": (Identity, IdentityConfig, {}),
+    "imi": (IMI, IMIConfig, {"sim": False}),                                  # w/o SIM (2018)
+    "imi_sim": (IMI, IMIConfig, {"sim": True}),                               # w/ SIM (2019)
+    "imi_sim_composite": (IMI, IMIConfig, {"sim": True, "composite": True}),  # beyond the paper
+}
+
+PRESETS = {
+    # the paper: 64 px, DCGAN widths 64..512, phi_im 1024, phi_i/phi_fc 128 (a GPU job)
+    "paper": {"size": 64, "channels": 64, "image_feature": 1024, "hidden": 128, "embedding": 128},
+    # the SIM-vs-baseline comparison on 2 CPU cores in about a quarter of an hour
+    "cpu": {"size": 32, "channels": 16, "image_feature": 256, "hidden": 128, "embedding": 64},
+    # CI: seconds
+    "smoke": {"size": 32, "channels": 8, "image_feature": 32, "hidden": 16, "embedding": 16},
+}
+
+
+def model_config(name: str, preset: str, data: dict | None = None, **overrides):
+    """The resolved config of model ``name`` at ``preset`` with ``overrides`` applied.
+
+    ``data`` holds facts of the dataset (``vocab_size``), used by the models that have such a
+    field and ignored by the others. Raises ValueError naming the valid models, presets or fields."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; valid presets: {', '.join(PRESETS)}")
+    _, config_class, fixed = MODELS[name]
+    valid = {f.name for f in fields(config_class)}
+    for key in overrides:
+        if key not in valid:
+            raise ValueError(f"model {name!r} has no setting {key!r}; valid: {', '.join(sorted(valid))}")
+        if key in fixed and overrides[key] != fixed[key]:
+            raise ValueError(f"{key}={overrides[key]!r} contradicts model {name!r}; pick another model name")
+    values = {k: v for k, v in PRESETS[preset].items() if k in valid}
+    values.update({k: v for k, v in (data or {}).items() if k in valid})
+    values.update(fixed)
+    values.update(overrides)
+    return config_class(**values)
+
+
+def get_model(name: str, preset: str = "paper", data: dict | None = None, **overrides):
+    """A fresh model (``torch.nn.Module``) of registry ``name`` at ``preset``; its config is
+    ``model.cfg``. Trainable models have ``trainable = True``."""
+    module_class = MODELS[name][0] if name in MODELS else None
+    cfg = model_config(name, preset, data, **overrides)
+    return module_class(cfg)
+
+
+def build_model(name: str, config: dict):
+    """A model from a recorded config dict (a checkpoint's or a run's ``config.json``)."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
+    module_class, config_class, _ = MODELS[name]
+    return module_class(config_class.from_dict(config))
+
+
+__all__ = ["MODELS", "PRESETS", "build_model", "get_model", "model_config"]

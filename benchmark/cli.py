@@ -1,0 +1,114 @@
+"""``python -m benchmark``: a thin command line over the library (train now; evaluation, the
+preference study and the leaderboard build on it).
+
+Library errors become one ``error: ...`` line on stderr and exit 1; bad flags exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import fields
+
+import click
+
+from collection import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aimi-benchmark")
+def cli() -> None:
+    """Train and measure the AIMI models.
+
+    \b
+    Examples:
+      python -m benchmark train --model imi_sim --preset cpu --seed 0 --out runs/imi_sim-cpu-0
+      python -m benchmark train --model imi --preset smoke --out runs/smoke --set l1_weight=0
+      torchrun --nproc_per_node 2 -m benchmark train --model imi_sim --preset cpu --out runs/ddp
+    """
+
+
+def _value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_settings(pairs: tuple[str, ...]) -> dict:
+    """``("lr=1e-4", "join=4")`` -> ``{"lr": 0.0001, "join": "4"}`` (values read as JSON when they parse)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"--set takes key=value, got {pair!r}")
+        out[key.strip()] = _value(value.strip())
+    return out
+
+
+@cli.command()
+@click.option("--model", required=True, help="identity, imi (w/o SIM), imi_sim (w/ SIM), imi_sim_composite.")
+@click.option("--preset", default="cpu", show_default=True, help="smoke, cpu or paper.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--phases", type=int, default=None, help="Phases to train (default: the preset's).")
+@click.option("--bf16", is_flag=True, help="bfloat16 autocast.")
+@click.option("--channels-last", is_flag=True, help="channels_last memory format.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A training setting (lr, batch_size, eval_every, ...) or a model setting "
+                   "(l1_weight, join, gen_loss, ...); repeatable.")
+@click.option("--data-root", type=click.Path(file_okay=False), default=None,
+              help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
+def train(model, preset, seed, out, resume, phases, bf16, channels_last, settings, data_root):
+    """Train MODEL as the paper did into the run folder --out.
+
+    \b
+    Writes OUT/config.json, OUT/metrics.jsonl, OUT/last.pt, OUT/best.pt and OUT/samples/.
+    Example: python -m benchmark train --model imi_sim --preset cpu --seed 0 --out runs/sim
+    """
+    from .train import TrainConfig, train as run_training
+
+    changes = parse_settings(settings)
+    train_fields = {f.name for f in fields(TrainConfig)} - {"model", "preset", "model_overrides"}
+    train_changes = {k: v for k, v in changes.items() if k in train_fields}
+    model_changes = {k: v for k, v in changes.items() if k not in train_fields}
+    if phases is not None:
+        train_changes["phases"] = phases
+    if bf16:
+        train_changes["bf16"] = True
+    if channels_last:
+        train_changes["channels_last"] = True
+    config = TrainConfig.from_preset(model, preset, seed=seed, model_overrides=model_changes, **train_changes)
+    summary = run_training(config, out, resume=resume, root=data_root,
+                           progress=os.environ.get("AIMI_QUIET") != "1")
+    if int(os.environ.get("RANK", "0")) == 0:
+        click.echo(json.dumps(summary))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
+    from .checkpoint import FORMAT  # noqa: F401  (torch import errors surface here, with the message below)
+    from .train import TrainingError
+
+    try:
+        cli.main(args=argv, prog_name="python -m benchmark", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.exceptions.Abort:
+        print("error: aborted", file=sys.stderr)
+        return 1
+    except click.UsageError as e:
+        print(f"error: {e.format_message()} (see --help)", file=sys.stderr)
+        return 2
+    except click.ClickException as e:
+        print(f"error: {e.format_message()}", file=sys.stderr)
+        return 1
+    except (TrainingError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+__all__ = ["cli", "main", "parse_settings"]

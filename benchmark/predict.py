@@ -1,0 +1,72 @@
+"""Run a model over dataset items: batched, eval mode, no gradients."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from aimi import collate
+
+from .steps import to_images, to_masks
+
+
+def batches(dataset, indices, batch_size: int = 64, device: str | torch.device = "cpu") -> Iterator[dict]:
+    """Tensors of the items ``indices`` of an ``aimi.AIMI`` split, ``batch_size`` at a time:
+    ``source``, ``target`` (B, 3, S, S) float, ``mask`` (B, 1, S, S), ``tokens``, ``lengths``,
+    plus ``index`` (np.ndarray) and ``item`` (the collated columns)."""
+    indices = np.asarray(indices, dtype=np.int64)
+    for start in range(0, len(indices), batch_size):
+        part = indices[start:start + batch_size]
+        columns = collate(dataset.__getitems__(part.tolist()))
+        yield {"index": part, "item": columns,
+               "source": to_images(columns["source"]).to(device),
+               "target": to_images(columns["target"]).to(device),
+               "mask": to_masks(columns["mask"]).to(device),
+               "tokens": columns["tokens"].to(device), "lengths": columns["lengths"]}
+
+
+@torch.no_grad()
+def predict(model, dataset, indices=None, batch_size: int = 64, device: str | torch.device = "cpu") -> dict:
+    """Outputs of ``model`` (eval mode restored to its previous mode afterwards) for ``indices``
+    (default: every item): ``output`` (N, 3, S, S) float32 in [0,1], ``mask`` (N, 1, S, S) or None,
+    ``index``."""
+    indices = np.arange(len(dataset)) if indices is None else np.asarray(indices, dtype=np.int64)
+    was_training = model.training
+    model.eval()
+    outputs, masks = [], []
+    try:
+        for batch in batches(dataset, indices, batch_size, device):
+            out = model(batch["source"], batch["tokens"], batch["lengths"])
+            outputs.append(out["output"].float().cpu())
+            if out["mask"] is not None:
+                masks.append(out["mask"].float().cpu())
+    finally:
+        model.train(was_training)
+    return {"index": indices, "output": torch.cat(outputs) if outputs else torch.empty(0),
+            "mask": torch.cat(masks) if masks else None}
+
+
+@torch.no_grad()
+def validation_scores(model, dataset, indices=None, batch_size: int = 64,
+                      device: str | torch.device = "cpu") -> dict:
+    """``mse`` (the paper's: pixels in [0,1], mean over items) and, for models with a mask,
+    ``mask_mse`` against the ground truth, over ``indices`` (default: all)."""
+    indices = np.arange(len(dataset)) if indices is None else np.asarray(indices, dtype=np.int64)
+    was_training = model.training
+    model.eval()
+    se, mask_se, n = 0.0, 0.0, 0
+    try:
+        for batch in batches(dataset, indices, batch_size, device):
+            out = model(batch["source"], batch["tokens"], batch["lengths"])
+            se += float(((out["output"].float() - batch["target"]) ** 2).mean(dim=(1, 2, 3)).sum())
+            if out["mask"] is not None:
+                mask_se += float(((out["mask"].float() - batch["mask"]) ** 2).mean(dim=(1, 2, 3)).sum())
+            n += len(batch["index"])
+    finally:
+        model.train(was_training)
+    scores = {"mse": se / max(n, 1), "n": n}
+    if getattr(model.cfg, "sim", False):
+        scores["mask_mse"] = mask_se / max(n, 1)
+    return scores

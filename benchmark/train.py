@@ -1,0 +1,393 @@
+"""Train a model as the paper did: ``train(TrainConfig(model="imi_sim", preset="cpu"), "runs/sim")``.
+
+Adam (2e-4, beta1 0.5), batch 64, alternating phases of 2,200 examples without instruction
+(auto-encoding unlabeled avatars, phi_i = 0, mask not trained) and with instruction (training
+triplets, mask loss against the ground truth). A run folder holds:
+
+    config.json       the resolved configs, data version, package versions, git commit
+    metrics.jsonl     one line per evaluation: phases done, mean losses per phase kind, val MSE
+    last.pt           the latest checkpoint (weights, optimizers, RNG, best so far): --resume
+    best.pt           the weights with the lowest validation MSE so far (model selection)
+    samples/          outputs for a few fixed validation items at each evaluation (paper Fig. 3)
+
+Under ``torchrun --nproc_per_node N`` the same call trains with DistributedDataParallel (gloo
+on CPU, NCCL on GPU): each global batch is split across ranks, only rank 0 writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import platform
+import signal
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from collection.files import write_atomic, write_json
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .predict import validation_scores
+from .schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard, steps_per_phase
+from .steps import LOSS_NAMES, to_images, to_masks, train_step
+
+# schedule per preset (the model sizes are in baselines.PRESETS)
+TRAIN_PRESETS = {
+    "paper": {"phases": 5000, "eval_every": 50, "checkpoint_every": 50},
+    "cpu": {"phases": 300, "eval_every": 10, "checkpoint_every": 50},
+    "smoke": {"phases": 4, "phase_examples": 64, "batch_size": 16, "eval_every": 2, "checkpoint_every": 2,
+              "val_limit": 32},
+}
+KILL_HOOK = "AIMI_TRAIN_KILL_AFTER_PHASE"  # tests: SIGKILL this process after that phase
+
+
+class TrainingError(RuntimeError):
+    """A run that cannot start or had to stop; the message says what to do."""
+
+
+@dataclass
+class TrainConfig:
+    model: str = "imi_sim"
+    preset: str = "cpu"
+    seed: int = 0
+    phases: int = 300                 # paper: 5,000 (its models were selected at 4,350 and 700)
+    phase_examples: int = 2200        # examples per phase (paper: 2,200)
+    batch_size: int = 64              # global batch (split across ranks under torchrun)
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    eval_every: int = 10              # phases between validation evaluations
+    checkpoint_every: int = 50        # phases between last.pt checkpoints
+    val_limit: int = 0                # 0: the whole validation split (230)
+    samples: int = 4                  # fixed validation items whose outputs are kept per evaluation
+    channels_last: bool = False
+    bf16: bool = False                # bfloat16 autocast
+    model_overrides: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_preset(cls, model: str, preset: str, **changes) -> "TrainConfig":
+        from baselines import MODELS, PRESETS
+
+        if model not in MODELS:
+            raise ValueError(f"unknown model {model!r}; valid models: {', '.join(MODELS)}")
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; valid presets: {', '.join(PRESETS)}")
+        valid = {f.name for f in fields(cls)}
+        unknown = sorted(set(changes) - valid)
+        if unknown:
+            raise ValueError(f"unknown training settings {unknown}; valid: {', '.join(sorted(valid))}")
+        return cls(model=model, preset=preset, **{**TRAIN_PRESETS[preset], **changes})
+
+    def check(self) -> None:
+        for name in ("phases", "phase_examples", "batch_size", "eval_every", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+
+def _git() -> dict:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=10).stdout.strip() or None
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                    capture_output=True, text=True, timeout=10).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": dirty if commit else None}
+
+
+def _versions() -> dict:
+    from importlib import metadata
+
+    out = {"python": platform.python_version(), "torch": torch.__version__}
+    for name in ("aimi", "numpy", "python-avatars", "resvg"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+class _Distributed:
+    """Rank, world size and device; set up from torchrun's environment when WORLD_SIZE > 1."""
+
+    def __init__(self):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        cuda = torch.cuda.is_available()
+        self.device = torch.device(f"cuda:{local}" if cuda else "cpu")
+        if cuda:
+            torch.cuda.set_device(self.device)
+        self.active = self.world > 1
+        if self.active and not torch.distributed.is_initialized():
+            torch.distributed.init_process_group("nccl" if cuda else "gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def barrier(self) -> None:
+        if self.active:
+            torch.distributed.barrier()
+
+    def close(self) -> None:
+        if self.active and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
+
+def _batch_tensors(columns: dict, instructed: bool, cfg: TrainConfig, device) -> dict:
+    source = to_images(columns["source"], cfg.channels_last).to(device)
+    if not instructed:
+        return {"source": source, "target": source}
+    return {"source": source, "target": to_images(columns["target"], cfg.channels_last).to(device),
+            "mask": to_masks(columns["mask"]).to(device),
+            "tokens": torch.as_tensor(columns["tokens"]).to(device), "lengths": torch.as_tensor(columns["lengths"])}
+
+
+def _unlabeled_batch(unlabeled, indices: np.ndarray) -> dict:
+    from collection import render_batch
+
+    return {"source": render_batch([unlabeled.spec(int(i)) for i in indices], unlabeled.size)}
+
+
+def _read_metrics(path: Path, upto: int) -> list[str]:
+    """The metrics lines of phases <= ``upto`` (what a resumed run keeps)."""
+    if not path.exists():
+        return []
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            if json.loads(line)["phase"] <= upto:
+                kept.append(line)
+        except (ValueError, KeyError):
+            break  # a line cut by the kill
+    return kept
+
+
+def _describe(config: TrainConfig, model, data: dict, world: int, device) -> dict:
+    from aimi import DATA_VERSION
+
+    return {"model": config.model, "preset": config.preset, "train": asdict(config),
+            "model_config": model.cfg.to_dict(), "data": {"version": DATA_VERSION, **data},
+            "world_size": world, "device": str(device), "versions": _versions(), "git": _git()}
+
+
+def _check_same(saved: dict, now: dict, run: Path) -> None:
+    diffs = [f"{section}.{key}: {saved[section].get(key)!r} -> {value!r}"
+             for section in ("train", "model_config") for key, value in now[section].items()
+             if saved.get(section, {}).get(key) != value and not (section == "train" and key == "phases")]
+    if saved.get("data", {}).get("version") != now["data"]["version"]:
+        diffs.append(f"data.version: {saved.get('data', {}).get('version')} -> {now['data']['version']}")
+    if diffs:
+        raise TrainingError(f"{run} was started with other settings ({'; '.join(diffs)}); resume with the "
+                            "same settings, or train into a new --out folder")
+
+
+def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str | Path | None = None,
+          progress: bool = True) -> dict:
+    """Train ``config.model`` into run folder ``out``; returns a summary (phases, best val MSE and phase,
+    seconds). ``resume=True`` continues from ``out/last.pt`` (or starts when there is none) and ends
+    with the weights an uninterrupted run would have. Raises :class:`TrainingError` with a message
+    (bad names, a used folder, a NaN loss)."""
+    import aimi
+    from baselines import get_model, model_config
+
+    config.check()
+    run = Path(out)
+    dist = _Distributed()
+    try:
+        if config.batch_size % dist.world:
+            raise TrainingError(f"batch size {config.batch_size} does not split over {dist.world} processes; "
+                                f"use a multiple of {dist.world}")
+        if run.joinpath("config.json").exists() and not resume:
+            raise TrainingError(f"{run} already holds a run; pass --resume to continue it or choose a new --out")
+
+        size = model_config(config.model, config.preset, **config.model_overrides).size
+        if dist.main:  # render the cache once; other ranks wait, then open it
+            aimi.AIMI(root, "train", size, progress=progress)
+        dist.barrier()
+        train_set = aimi.AIMI(root, "train", size, progress=False)
+        val_set = aimi.AIMI(root, "val", size, progress=False)
+        unlabeled = aimi.Unlabeled(size)
+        data = {"size": size, "vocab_size": len(train_set.vocabulary), "train": len(train_set),
+                "val": len(val_set), "unlabeled": len(unlabeled)}
+
+        torch.manual_seed(config.seed)
+        model = get_model(config.model, config.preset, data={"vocab_size": data["vocab_size"]},
+                          **config.model_overrides).to(dist.device)
+        if config.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        description = _describe(config, model, data, dist.world, dist.device)
+        val_items = np.arange(len(val_set) if not config.val_limit else min(config.val_limit, len(val_set)))
+        sample_items = val_items[:config.samples]
+
+        start, best = 0, {"val_mse": math.inf, "phase": None}
+        opt_g = opt_d = None
+        if getattr(model, "trainable", False):
+            adam = {"lr": config.lr, "betas": (config.beta1, config.beta2)}
+            opt_g = torch.optim.Adam(model.generator.parameters(), **adam)
+            opt_d = torch.optim.Adam(model.discriminator.parameters(), **adam)
+        if resume and run.joinpath("config.json").exists():
+            _check_same(json.loads(run.joinpath("config.json").read_text()), description, run)
+        if resume and run.joinpath("last.pt").exists():
+            state = load_checkpoint(run / "last.pt")
+            model.load_state_dict(state["state"])
+            if opt_g is not None:
+                opt_g.load_state_dict(state["opt_g"])
+                opt_d.load_state_dict(state["opt_d"])
+            torch.set_rng_state(state["rng"]["torch"])
+            start, best = int(state["phase"]), dict(state["best"])
+        if dist.main:
+            run.mkdir(parents=True, exist_ok=True)
+            run.joinpath("samples").mkdir(exist_ok=True)
+            write_json(run / "config.json", description)
+            kept = _read_metrics(run / "metrics.jsonl", start)
+            write_atomic(run / "metrics.jsonl", "".join(line + "\n" for line in kept))
+        dist.barrier()
+
+        started = time.perf_counter()
+        if not getattr(model, "trainable", False):
+            if dist.main:
+                scores = validation_scores(model, val_set, val_items, device=dist.device)
+                best = {"val_mse": scores["mse"], "phase": 0}
+                _log(run, {"phase": 0, "losses": {}, "val": scores, "seconds": 0.0})
+                _save(run / "best.pt", model, config, description, 0, best)
+                _save(run / "last.pt", model, config, description, 0, best)
+            return {"run": str(run), "phases": 0, "best_val_mse": best["val_mse"], "best_phase": 0, "seconds": 0.0}
+
+        gen, dis = model.generator, model.discriminator
+        no_sync_d = contextlib.nullcontext
+        if dist.active:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            if model.cfg.dis_trains_encoders:
+                raise TrainingError("dis_trains_encoders=True is not supported under torchrun; "
+                                    "train it in one process")
+            ids = [dist.device.index] if dist.device.type == "cuda" else None
+            # the instruction encoder and the mask generator sit out phases without instruction
+            gen = DDP(gen, device_ids=ids, find_unused_parameters=True)
+            dis = DDP(dis, device_ids=ids)
+            no_sync_d = dis.no_sync
+        amp = (lambda: torch.autocast(dist.device.type, dtype=torch.bfloat16)) if config.bf16 \
+            else contextlib.nullcontext
+        model.train()
+
+        bar = None
+        if dist.main and progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=config.phases, initial=start, desc=f"train {config.model}", unit="phase",
+                       dynamic_ncols=True)
+        sums = {kind: {name: 0.0 for name in LOSS_NAMES} for kind in (AUTOENCODE, INSTRUCT)}
+        counts = {AUTOENCODE: 0, INSTRUCT: 0}
+        last_val = best["val_mse"] if best["phase"] is not None else None
+        for phase in range(start, config.phases):
+            kind = phase_kind(phase)
+            dataset_size = len(unlabeled) if kind == AUTOENCODE else len(train_set)
+            plan = phase_batches(config.seed, phase, dataset_size, config.phase_examples, config.batch_size)
+            phase_sum = {name: torch.zeros(()) for name in LOSS_NAMES}
+            for step, global_batch in enumerate(plan):
+                mine = shard(global_batch, dist.rank, dist.world)
+                if kind == AUTOENCODE:
+                    columns = _unlabeled_batch(unlabeled, mine)
+                else:
+                    columns = aimi.collate(train_set.__getitems__(mine.tolist()))
+                batch = _batch_tensors(columns, kind == INSTRUCT, config, dist.device)
+                losses = train_step(gen, dis, opt_g, opt_d, batch, model.cfg, amp, no_sync_d)
+                values = torch.stack([losses[name].float().cpu() for name in LOSS_NAMES])
+                if not bool(torch.isfinite(values).all()):
+                    bad = [f"{name}={float(v)}" for name, v in zip(LOSS_NAMES, values) if not math.isfinite(v)]
+                    raise TrainingError(
+                        f"phase {phase + 1} ({kind}), step {step + 1}: loss {', '.join(bad)}; training stopped. "
+                        + (f"The last good checkpoint is {run / 'last.pt'} (phase {_saved_phase(run)}); "
+                           if run.joinpath("last.pt").exists() else "No checkpoint was written yet; ")
+                        + "lower the learning rate (--set lr=...) or turn off --bf16, then --resume")
+                for name, value in zip(LOSS_NAMES, values):
+                    phase_sum[name] += value
+            for name in LOSS_NAMES:
+                sums[kind][name] += float(phase_sum[name]) / len(plan)
+            counts[kind] += 1
+            done = phase + 1
+            if done % config.eval_every == 0 or done == config.phases:
+                if dist.main:
+                    scores = validation_scores(model, val_set, val_items, device=dist.device)
+                    last_val = scores["mse"]
+                    if scores["mse"] < best["val_mse"]:
+                        best = {"val_mse": scores["mse"], "phase": done}
+                        _save(run / "best.pt", model, config, description, done, best)
+                    _save_samples(run, model, val_set, sample_items, done, dist.device)
+                    means = {k: {n: sums[k][n] / counts[k] for n in LOSS_NAMES} for k in sums if counts[k]}
+                    _log(run, {"phase": done, "losses": means, "val": scores,
+                               "seconds": round(time.perf_counter() - started, 3)})
+                sums = {kind: {name: 0.0 for name in LOSS_NAMES} for kind in (AUTOENCODE, INSTRUCT)}
+                counts = {AUTOENCODE: 0, INSTRUCT: 0}
+                best = _broadcast(best, dist)
+            if done % config.checkpoint_every == 0 or done == config.phases:
+                if dist.main:
+                    _save(run / "last.pt", model, config, description, done, best,
+                          {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()})
+                dist.barrier()
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(f"{kind} d={float(phase_sum['d']) / len(plan):.3f} "
+                                    f"g={float(phase_sum['g']) / len(plan):.3f} val_mse="
+                                    + ("-" if last_val is None else f"{last_val:.4f}"))
+            if os.environ.get(KILL_HOOK) == str(done):
+                os.kill(os.getpid(), signal.SIGKILL)
+        if bar is not None:
+            bar.close()
+        return {"run": str(run), "phases": config.phases, "best_val_mse": best["val_mse"],
+                "best_phase": best["phase"], "seconds": round(time.perf_counter() - started, 3)}
+    finally:
+        dist.close()
+
+
+def _saved_phase(run: Path) -> int | str:
+    try:
+        return int(load_checkpoint(run / "last.pt")["phase"])
+    except (OSError, ValueError, KeyError):
+        return "?"
+
+
+def _broadcast(best: dict, dist: _Distributed) -> dict:
+    if not dist.active:
+        return best
+    box = [best]
+    torch.distributed.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def _log(run: Path, record: dict) -> None:
+    with open(run / "metrics.jsonl", "a") as handle:
+        handle.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def _save(path: Path, model, config: TrainConfig, description: dict, phase: int, best: dict,
+          extra: dict | None = None) -> None:
+    payload = {"model": config.model, "preset": config.preset, "model_config": model.cfg.to_dict(),
+               "train_config": json.loads(json.dumps(asdict(config))), "data": description["data"],
+               "phase": phase, "state": model.state_dict(), "rng": {"torch": torch.get_rng_state()},
+               "best": {"val_mse": float(best["val_mse"]), "phase": best["phase"]}}
+    save_checkpoint(path, {**payload, **(extra or {})})
+
+
+def _save_samples(run: Path, model, dataset, items: np.ndarray, phase: int, device) -> None:
+    from .predict import predict
+
+    if not len(items):
+        return
+    out = predict(model, dataset, items, device=device)
+    pixels = (out["output"].clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    buffer = io.BytesIO()
+    np.savez(buffer, index=items, output=pixels,
+             **({} if out["mask"] is None else
+                {"mask": (out["mask"][:, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()}))
+    write_atomic(run / "samples" / f"phase-{phase:06d}.npz", buffer.getvalue(), durable=False)
