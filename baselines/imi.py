@@ -40,7 +40,7 @@ class IMIConfig:
     composite: bool = False       # beyond the paper: output = mask * source + (1 - mask) * generated
     join: str = "4+8"             # where phi_imm joins Gen: "4" (the paper's 512x4x4) or "4+8" (also 8x8)
     # losses (read by the trainer; recorded with every run)
-    gen_loss: str = "fm+bce"      # the generator's adversarial terms: feature matching and/or GAN BCE
+    gen_loss: str = "fm"          # the generator's adversarial term: feature matching (Salimans), GAN BCE, or both
     fm_weight: float = 1.0
     l1_weight: float = 10.0       # L1 to the target; 0 = the paper's losses only
     mask_weight: float = 10.0     # mask MSE against the ground truth (SIM, instruction phases only)

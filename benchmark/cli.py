@@ -56,12 +56,13 @@ def parse_settings(pairs: tuple[str, ...]) -> dict:
 @click.option("--phases", type=int, default=None, help="Phases to train (default: the preset's).")
 @click.option("--bf16", is_flag=True, help="bfloat16 autocast.")
 @click.option("--channels-last", is_flag=True, help="channels_last memory format.")
+@click.option("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A training setting (lr, batch_size, eval_every, ...) or a model setting "
                    "(l1_weight, join, gen_loss, ...); repeatable.")
 @click.option("--data-root", type=click.Path(file_okay=False), default=None,
               help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
-def train(model, preset, seed, out, resume, phases, bf16, channels_last, settings, data_root):
+def train(model, preset, seed, out, resume, phases, bf16, channels_last, threads, settings, data_root):
     """Train MODEL as the paper did into the run folder --out.
 
     \b
@@ -80,6 +81,8 @@ def train(model, preset, seed, out, resume, phases, bf16, channels_last, setting
         train_changes["bf16"] = True
     if channels_last:
         train_changes["channels_last"] = True
+    if threads:
+        train_changes["threads"] = threads
     config = TrainConfig.from_preset(model, preset, seed=seed, model_overrides=model_changes, **train_changes)
     summary = run_training(config, out, resume=resume, root=data_root,
                            progress=os.environ.get("AIMI_QUIET") != "1")

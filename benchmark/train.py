@@ -69,6 +69,7 @@ class TrainConfig:
     samples: int = 4                  # fixed validation items whose outputs are kept per evaluation
     channels_last: bool = False
     bf16: bool = False                # bfloat16 autocast
+    threads: int = 0                  # torch CPU threads (0: torch's default); not part of the result
     model_overrides: dict = field(default_factory=dict)
 
     @classmethod
@@ -183,7 +184,7 @@ def _describe(config: TrainConfig, model, data: dict, world: int, device) -> dic
 def _check_same(saved: dict, now: dict, run: Path) -> None:
     diffs = [f"{section}.{key}: {saved[section].get(key)!r} -> {value!r}"
              for section in ("train", "model_config") for key, value in now[section].items()
-             if saved.get(section, {}).get(key) != value and not (section == "train" and key == "phases")]
+             if saved.get(section, {}).get(key) != value and not (section == "train" and key in ("phases", "threads"))]
     if saved.get("data", {}).get("version") != now["data"]["version"]:
         diffs.append(f"data.version: {saved.get('data', {}).get('version')} -> {now['data']['version']}")
     if diffs:
@@ -201,6 +202,8 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
     from baselines import get_model, model_config
 
     config.check()
+    if config.threads:
+        torch.set_num_threads(config.threads)
     run = Path(out)
     dist = _Distributed()
     try:

@@ -109,3 +109,16 @@ def chromium(tmp_path_factory):
         yield new_page
         for context in contexts:
             context.close()
+
+
+# --- training: one dataset cache at 32 px for the whole run ------------------------------------
+
+@pytest.fixture(scope="session")
+def data_root(tmp_path_factory):
+    """A dataset cache with the train and val splits at 32 px (rendered once, a few seconds)."""
+    from aimi.cache import materialize
+
+    root = tmp_path_factory.mktemp("aimi-home")
+    for split in ("train", "val", "test"):
+        materialize(split, 32, root, progress=False)
+    return root

@@ -1,0 +1,152 @@
+"""benchmark train: run folders, checkpoints, exact resume after a kill, NaN stop, torchrun."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from benchmark import train as train_module
+from benchmark.checkpoint import load_checkpoint, load_model
+from benchmark.cli import main
+from benchmark.schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard, steps_per_phase
+from benchmark.train import KILL_HOOK, TrainConfig, TrainingError, train
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "benchmark", "train", "--preset", "smoke", *args]
+
+
+def _env(**extra):
+    env = {key: value for key, value in os.environ.items() if key != KILL_HOOK}
+    return {**env, "AIMI_QUIET": "1", **extra}
+
+
+def _run(args, **env):
+    return subprocess.run(args, capture_output=True, text=True, env=_env(**env), timeout=300)
+
+
+def _metrics(run):
+    lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    for line in lines:
+        line.pop("seconds")
+    return lines
+
+
+# --- schedule -------------------------------------------------------------------------------
+
+def test_phases_alternate_and_read_each_stream_in_permutations():
+    assert [phase_kind(p) for p in range(4)] == [AUTOENCODE, INSTRUCT, AUTOENCODE, INSTRUCT]
+    assert steps_per_phase(2200, 64) == 34
+    n = 100
+    stream = np.concatenate([phase_batches(7, p, n, 40, 8).ravel() for p in range(1, 12, 2)])  # instruct phases
+    assert len(stream) == 240
+    for epoch in range(2):                                       # every epoch is a permutation
+        assert sorted(stream[epoch * n:(epoch + 1) * n]) == list(range(n))
+    assert np.array_equal(phase_batches(7, 5, n, 40, 8), phase_batches(7, 5, n, 40, 8))
+    assert not np.array_equal(phase_batches(7, 5, n, 40, 8), phase_batches(8, 5, n, 40, 8))
+    batch = phase_batches(7, 5, n, 40, 8)[0]
+    assert sorted(np.concatenate([shard(batch, r, 2) for r in range(2)])) == sorted(batch)
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+def test_a_smoke_run_writes_its_folder_and_safe_checkpoints(tmp_path, data_root):
+    run = tmp_path / "sim"
+    assert main(["train", "--model", "imi_sim", "--preset", "smoke", "--out", str(run),
+                 "--data-root", str(data_root)]) == 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["model"] == "imi_sim" and config["model_config"]["sim"] is True
+    assert config["data"]["version"] == 1 and config["data"]["vocab_size"] == 881
+    assert config["train"]["phases"] == 4 and "torch" in config["versions"]
+    metrics = _metrics(run)
+    assert [m["phase"] for m in metrics] == [2, 4]
+    assert set(metrics[0]["losses"]) == {AUTOENCODE, INSTRUCT}
+    assert metrics[0]["losses"][AUTOENCODE]["g_mask"] == 0.0 and metrics[0]["losses"][INSTRUCT]["g_mask"] > 0
+    assert 0 < metrics[-1]["val"]["mse"] < 1 and metrics[-1]["val"]["n"] == 32 and "mask_mse" in metrics[-1]["val"]
+    # checkpoints are plain data: torch's safe loader reads them
+    raw = torch.load(run / "last.pt", weights_only=True)
+    assert raw["phase"] == 4 and "opt_g" in raw and raw["model"] == "imi_sim"
+    best = load_checkpoint(run / "best.pt")
+    assert best["phase"] == best["best"]["phase"] and "opt_g" not in best
+    model, _ = load_model(run / "best.pt")
+    assert not model.training and model.cfg.sim
+    samples = np.load(run / "samples" / "phase-000004.npz")
+    assert samples["output"].shape == (4, 32, 32, 3) and samples["mask"].shape == (4, 32, 32)
+    # a second start into the same folder is refused; bad names list the valid ones
+    with pytest.raises(TrainingError, match="pass --resume"):
+        train(TrainConfig.from_preset("imi_sim", "smoke"), run, root=data_root, progress=False)
+    result = _run(_cli("--model", "imi_sym", "--out", str(tmp_path / "x")))
+    assert result.returncode == 1 and "valid models: identity, imi, imi_sim" in result.stderr
+    result = _run(_cli("--model", "imi", "--preset", "gpu", "--out", str(tmp_path / "x")))
+    assert result.returncode == 1 and "valid presets: paper, cpu, smoke" in result.stderr
+
+
+def test_resume_after_a_kill_ends_with_the_weights_of_an_uninterrupted_run(tmp_path, data_root):
+    common = ["--model", "imi_sim", "--data-root", str(data_root), "--set", "checkpoint_every=2",
+              "--set", "eval_every=1", "--phases", "5", "--threads", "1"]
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    assert _run(_cli(*common, "--out", str(straight))).returncode == 0
+    # SIGKILL after phase 3: phase 3's work is lost, last.pt holds phase 2
+    result = _run(_cli(*common, "--out", str(killed)), **{KILL_HOOK: "3"})
+    assert result.returncode == -9
+    assert load_checkpoint(killed / "last.pt")["phase"] == 2
+    assert [m["phase"] for m in _metrics(killed)] == [1, 2, 3]
+    result = _run(_cli(*common, "--out", str(killed), "--resume"))
+    assert result.returncode == 0, result.stderr
+    a, b = load_checkpoint(straight / "last.pt"), load_checkpoint(killed / "last.pt")
+    assert a["phase"] == b["phase"] == 5
+    for key, tensor in a["state"].items():
+        assert torch.equal(tensor, b["state"][key]), key
+    assert _metrics(straight) == _metrics(killed)                # the cut metrics line was replaced
+    assert torch.equal(load_checkpoint(straight / "best.pt")["state"]["generator.fc.weight"],
+                       load_checkpoint(killed / "best.pt")["state"]["generator.fc.weight"])
+    # resuming with other settings is refused
+    result = _run(_cli(*common, "--out", str(killed), "--resume", "--set", "lr=0.001"))
+    assert result.returncode == 1 and "train.lr: 0.0002 -> 0.001" in result.stderr
+
+
+def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, data_root, monkeypatch):
+    real_step, calls = train_module.train_step, []
+
+    def poisoned(*args, **kwargs):                               # the 13th step (phase 4) returns NaN
+        losses = real_step(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 13:
+            losses["g_l1"] = torch.tensor(float("nan"))
+        return losses
+
+    monkeypatch.setattr(train_module, "train_step", poisoned)
+    run = tmp_path / "nan"
+    with pytest.raises(TrainingError, match=r"phase 4 \(instruct\), step 1: loss g_l1=nan; training stopped") as e:
+        train(TrainConfig.from_preset("imi", "smoke"), run, root=data_root, progress=False)
+    assert f"last good checkpoint is {run / 'last.pt'} (phase 2)" in str(e.value)
+    assert load_checkpoint(run / "last.pt")["phase"] == 2
+    assert [m["phase"] for m in _metrics(run)] == [2]
+
+
+def test_the_identity_run_is_evaluated_without_training(tmp_path, data_root):
+    run = tmp_path / "identity"
+    summary = train(TrainConfig.from_preset("identity", "smoke"), run, root=data_root, progress=False)
+    assert summary["phases"] == 0
+    metrics = _metrics(run)
+    assert metrics[0]["phase"] == 0 and 0.005 < metrics[0]["val"]["mse"] < 0.03
+    model, payload = load_model(run / "best.pt")
+    assert payload["model"] == "identity"
+
+
+def test_torchrun_with_two_cpu_processes_writes_one_run(tmp_path, data_root):
+    run = tmp_path / "ddp"
+    args = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+            "-m", "benchmark", "train", "--model", "imi_sim", "--preset", "smoke", "--threads", "1",
+            "--out", str(run), "--data-root", str(data_root)]
+    result = _run(args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads((run / "config.json").read_text())["world_size"] == 2
+    assert [m["phase"] for m in _metrics(run)] == [2, 4]
+    assert load_checkpoint(run / "last.pt")["phase"] == 4
+    assert result.stdout.count('"best_val_mse"') == 1             # only rank 0 reports
+    assert sorted(p.name for p in run.iterdir()) == ["best.pt", "config.json", "last.pt", "metrics.jsonl", "samples"]
