@@ -138,9 +138,11 @@ class InstructionEncoder(nn.Module):
         self.lstm = nn.LSTM(cfg.embedding, cfg.hidden, num_layers=1, batch_first=True)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        packed = nn.utils.rnn.pack_padded_sequence(
-            self.embed(tokens), lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False)
-        _, (h, _) = self.lstm(packed)
+        # always float32: oneDNN has no bfloat16 LSTM on CPUs without bf16 instructions
+        with torch.autocast(tokens.device.type, enabled=False):
+            packed = nn.utils.rnn.pack_padded_sequence(
+                self.embed(tokens).float(), lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False)
+            _, (h, _) = self.lstm(packed)
         return h[-1]                                       # (B, hidden)
 
 

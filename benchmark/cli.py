@@ -26,6 +26,7 @@ def cli() -> None:
       python -m benchmark train --model imi_sim --preset cpu --seed 0 --out runs/imi_sim-cpu-0
       python -m benchmark train --model imi --preset smoke --out runs/smoke --set l1_weight=0
       torchrun --nproc_per_node 2 -m benchmark train --model imi_sim --preset cpu --out runs/ddp
+      python -m benchmark curves runs/imi runs/imi_sim runs/identity --out figures/curves
     """
 
 
@@ -88,6 +89,26 @@ def train(model, preset, seed, out, resume, phases, bf16, channels_last, threads
                            progress=os.environ.get("AIMI_QUIET") != "1")
     if int(os.environ.get("RANK", "0")) == 0:
         click.echo(json.dumps(summary))
+
+
+@cli.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Figure path (writes .png and .pdf).")
+def curves(runs, out):
+    """Plot validation MSE against phase for RUNS (identity as a line) and print the paper's
+    convergence claims for each baseline/SIM pair of the same preset and seed.
+
+    Example: python -m benchmark curves runs/imi runs/imi_sim runs/identity --out figures/curves
+    """
+    from .curves import convergence_claims, read_curve
+    from .figures import validation_curves
+
+    paths = validation_curves(runs, out)
+    read = [read_curve(run) for run in runs]
+    for base in (c for c in read if c["model"] == "imi"):
+        for sim in (c for c in read if c["model"] == "imi_sim" and (c["preset"], c["seed"]) == (base["preset"], base["seed"])):
+            click.echo(json.dumps({"baseline": base["run"], "proposed": sim["run"], **convergence_claims(base, sim)}))
+    click.echo(json.dumps({"figure": [str(p) for p in paths]}))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,8 @@
   pa+resvg   python-avatars' own ``Avatar(...).render()`` rasterised by the same resvg,
   pa+cairo   python-avatars' SVG rasterised by CairoSVG (what py-avataaars users do),
 one thread each, warm caches, and prints ms/avatar and the ratios against the sprite path.
+``python -m benchmark.speed load`` times the dataset cache through a DataLoader against PNG files;
+``python -m benchmark.speed train`` times training steps against a plain DCGAN (speed_train.py).
 ``--batch-count N`` also runs the sharded batch job (``collection render``) for N avatars at 64 px
 with ``--workers`` processes into an array file, starting from an empty sprite cache (the fill is
 included in the time).
@@ -187,7 +189,25 @@ def main(argv: list[str] | None = None) -> int:
     ld.add_argument("--size", type=int, default=64)
     ld.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ld.add_argument("--split", default="train", choices=("train", "val", "test"))
+    t = sub.add_parser("train", help="training steps/s of imi and imi_sim vs a plain DCGAN, and GFLOP/s")
+    t.add_argument("--presets", default="cpu,paper", help="comma-separated presets (default cpu,paper)")
+    t.add_argument("--models", default="imi,imi_sim", help="comma-separated models (default imi,imi_sim)")
+    t.add_argument("--steps", type=int, default=5, help="steps per timed pass (default 5)")
+    t.add_argument("--batch", type=int, default=64)
+    t.add_argument("--options", action="store_true", help="also time channels_last and bf16 autocast")
     args = parser.parse_args(argv)
+    if args.what == "train":
+        from .speed_train import bench_train
+
+        if args.steps <= 0 or args.batch <= 1:
+            parser.error("--steps must be positive and --batch at least 2")
+        try:
+            bench_train(tuple(args.presets.split(",")), tuple(args.models.split(",")), args.steps, args.batch,
+                        args.options)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        return 0
     if args.what == "load":
         bench_load(args.size, args.workers, args.split)
         return 0

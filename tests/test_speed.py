@@ -16,3 +16,12 @@ def test_load_benchmark_prints_ratios(capsys, tmp_path, monkeypatch):
     assert main(["load", "--size", "32", "--split", "val", "--workers", "0"]) == 0
     out = capsys.readouterr().out
     assert "x the PNG files' best" in out and out.count("samples/s") >= 3
+
+
+def test_train_benchmark_prints_ratios_against_dcgan(capsys):
+    assert main(["train", "--presets", "smoke", "--steps", "1", "--batch", "4", "--options"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.strip().startswith("smoke ")]
+    assert [r.split()[1] for r in rows] == ["dcgan", "imi", "imi", "imi", "imi_sim", "imi_sim", "imi_sim"]
+    assert all(r.count("x") >= 2 for r in rows)
+    assert main(["train", "--presets", "gpu", "--steps", "1"]) == 1
