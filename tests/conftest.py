@@ -122,3 +122,14 @@ def data_root(tmp_path_factory):
     for split in ("train", "val", "test"):
         materialize(split, 32, root, progress=False)
     return root
+
+
+@pytest.fixture(scope="session")
+def smoke_runs(tmp_path_factory, data_root):
+    """Smoke-trained ``imi`` and ``imi_sim`` run folders (seconds each), shared by the session."""
+    from benchmark.train import TrainConfig, train
+
+    folder = tmp_path_factory.mktemp("smoke-runs")
+    for name in ("imi", "imi_sim"):
+        train(TrainConfig.from_preset(name, "smoke", threads=1), folder / name, root=data_root, progress=False)
+    return folder

@@ -1,0 +1,312 @@
+"""``python -m benchmark.demo --checkpoint RUN``: edit an avatar by typing instructions, one after
+another, in a local web page (the "interactive" of the paper's title).
+
+The page (``demo_static/``) talks to a small JSON API on 127.0.0.1:
+
+    GET  /api/info     the loaded models, the attribute table, the vocabulary size
+    POST /api/avatar   {"seed": int} or {"spec": {...}}        -> {"spec", "image"}
+    POST /api/edit     {"image": PNG/JPEG data URL, or "spec": {...}, "instruction": str,
+                        "models": [ids]}                         -> {"results": [...], "unknown_words"}
+
+Images travel as ``data:image/png;base64,...`` URLs. Requests over ``MAX_BODY`` bytes, bodies that
+are not JSON, uploads that are not PNG/JPEG images and over-long instructions get a 4xx with a
+message. Every text the page shows is set with ``textContent`` (never parsed as HTML), and the
+Content-Security-Policy forbids inline scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import io
+import json
+import sys
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+MAX_BODY = 2 * 1024 * 1024       # bytes of one request
+MAX_SIDE = 1024                  # px of an uploaded image
+MAX_INSTRUCTION = 300            # characters
+STATIC = {"/": ("index.html", "text/html; charset=utf-8"), "/demo.js": ("demo.js", "text/javascript; charset=utf-8"),
+          "/demo.css": ("demo.css", "text/css; charset=utf-8")}
+CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'"
+NO_CHECKPOINT = ("train one first, e.g. `python -m benchmark train --model imi_sim --preset smoke --out runs/smoke`, "
+                 "then `python -m benchmark.demo --checkpoint runs/smoke`")
+
+
+class RequestError(Exception):
+    """A bad request: ``status`` and a message for the user."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def find_checkpoints(paths) -> list[Path]:
+    """``best.pt`` of each run folder in ``paths``; a folder holding run folders (the main job's
+    output) gives all of them except identity runs. Raises FileNotFoundError saying how to get one."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_file() and path.suffix == ".pt":
+            found.append(path)
+        elif (path / "best.pt").is_file():
+            found.append(path / "best.pt")
+        elif path.is_dir():
+            for candidate in sorted(path.glob("**/best.pt")):
+                config = candidate.parent / "config.json"
+                if config.is_file() and json.loads(config.read_text()).get("model") == "identity":
+                    continue
+                found.append(candidate)
+    if not found:
+        raise FileNotFoundError(f"no checkpoint (best.pt) in {', '.join(map(str, paths)) or 'nothing given'}; "
+                                + NO_CHECKPOINT)
+    return found
+
+
+def data_url(image: np.ndarray) -> str:
+    from collection.raster import png_bytes
+
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
+
+
+def read_image(text) -> np.ndarray:
+    """A PNG or JPEG data URL (or bare base64) -> (H, W, 3) uint8; RequestError when it is not one."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not isinstance(text, str) or not text:
+        raise RequestError(400, "image must be a data URL string (data:image/png;base64,...)")
+    payload = text.split(",", 1)[1] if text.startswith("data:") and "," in text else text
+    try:
+        raw = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise RequestError(400, "image is not valid base64; send a data:image/png;base64,... URL") from None
+    try:
+        with Image.open(io.BytesIO(raw)) as probe:
+            kind = probe.format
+            probe.verify()
+        if kind not in ("PNG", "JPEG"):
+            raise RequestError(415, f"the upload is a {kind} image; send a PNG or JPEG")
+        image = Image.open(io.BytesIO(raw))
+        if max(image.size) > MAX_SIDE:
+            raise RequestError(413, f"image is {image.size[0]}x{image.size[1]} px; the limit is {MAX_SIDE} px a side")
+        image = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise RequestError(415, "the upload is not an image; send a PNG or JPEG") from None
+    white = Image.new("RGBA", image.size, (255, 255, 255, 255))   # avatars are drawn over white
+    return np.asarray(Image.alpha_composite(white, image).convert("RGB"))
+
+
+class Editor:
+    """The loaded models and the vocabulary; what the API does, without HTTP."""
+
+    def __init__(self, checkpoints):
+        from aimi.release import load_release
+
+        from .checkpoint import load_model
+
+        self.vocabulary = load_release()["vocabulary"]
+        self.index = {word: i for i, word in enumerate(self.vocabulary)}
+        self.models = {}
+        for path in find_checkpoints(checkpoints):
+            model, payload = load_model(path)
+            vocab = getattr(model.cfg, "vocab_size", len(self.vocabulary))
+            if vocab != len(self.vocabulary):
+                raise ValueError(f"{path} was trained with {vocab} words, this dataset has {len(self.vocabulary)}")
+            key = f"{payload['model']}@{path.parent.name}"
+            while key in self.models:
+                key += "'"
+            self.models[key] = {"model": model, "name": payload["model"], "preset": payload.get("preset"),
+                                "phase": payload["phase"], "run": str(path.parent), "size": model.cfg.size,
+                                "sim": bool(getattr(model.cfg, "sim", False))}
+        self.size = max(m["size"] for m in self.models.values())
+        self.lock = threading.Lock()   # torch modules are not re-entrant across threads
+
+    def info(self) -> dict:
+        from collection import schema
+
+        return {"models": [{"id": key, "name": m["name"], "preset": m["preset"], "phase": m["phase"],
+                            "size": m["size"], "sim": m["sim"]} for key, m in self.models.items()],
+                "attributes": [{"name": a.name, "values": list(a.values)} for a in schema().values()],
+                "vocabulary_size": len(self.vocabulary), "size": self.size}
+
+    def avatar(self, body: dict) -> dict:
+        from collection import AvatarSpec, SpecError, render, sample_spec, seeded_rng
+
+        try:
+            if "spec" in body:
+                if not isinstance(body["spec"], dict):
+                    raise RequestError(400, "spec must be an object of attribute: value")
+                spec = AvatarSpec.from_dict(body["spec"])
+            else:
+                seed = body.get("seed", 0)
+                if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 63:
+                    raise RequestError(400, "seed must be a non-negative integer")
+                spec = sample_spec(seeded_rng("demo", seed, 0))
+        except SpecError as error:
+            raise RequestError(400, str(error)) from None
+        return {"spec": spec.to_dict(), "image": data_url(render(spec, self.size))}
+
+    def tokens(self, instruction: str) -> tuple[list[int], list[str]]:
+        from collection.vocabulary import tokenize
+
+        words = tokenize(instruction)
+        unknown = [w for w in words if w not in self.index]
+        return [self.index.get(w, 1) for w in words], list(dict.fromkeys(unknown))
+
+    def edit(self, body: dict) -> dict:
+        import torch
+        from PIL import Image
+
+        instruction = body.get("instruction")
+        if not isinstance(instruction, str) or not instruction.strip():
+            raise RequestError(400, "instruction must be a non-empty string")
+        if len(instruction) > MAX_INSTRUCTION:
+            raise RequestError(400, f"instruction is {len(instruction)} characters; the limit is {MAX_INSTRUCTION}")
+        if "image" in body:
+            source = read_image(body["image"])
+        elif "spec" in body:
+            source = read_image(self.avatar({"spec": body["spec"]})["image"])
+        else:
+            raise RequestError(400, "send the source as image (a data URL) or spec")
+        wanted = body.get("models") or list(self.models)
+        if not isinstance(wanted, list) or any(m not in self.models for m in wanted):
+            raise RequestError(400, f"models must be a list of loaded models: {', '.join(self.models)}")
+        ids, unknown = self.tokens(instruction)
+        if not ids:
+            raise RequestError(400, "the instruction has no words")
+        results = []
+        for key in wanted:
+            entry = self.models[key]
+            size = entry["size"]
+            pixels = source if source.shape[0] == size and source.shape[1] == size else \
+                np.asarray(Image.fromarray(source).resize((size, size), Image.LANCZOS))
+            tensor = torch.from_numpy(np.array(pixels, dtype=np.uint8)).permute(2, 0, 1)[None].float() / 255
+            with self.lock, torch.no_grad():
+                out = entry["model"](tensor, torch.tensor([ids]), torch.tensor([len(ids)]))
+            output = out["output"][0].clamp(0, 1)
+            change = ((output - tensor[0]) ** 2).sum(0).div(3).sqrt()            # per-pixel RMS change
+            results.append({
+                "model": key, "name": entry["name"],
+                "output": data_url((output.permute(1, 2, 0) * 255).round().byte().numpy()),
+                "mask": None if out["mask"] is None else
+                data_url((out["mask"][0, 0].clamp(0, 1) * 255).round().byte().numpy()),
+                "change": data_url(_heat(change.numpy())),
+                "changed_share": float((change > 16 / 255).float().mean()),
+            })
+        return {"instruction": instruction, "tokens": [self.vocabulary[i] for i in ids], "unknown_words": unknown,
+                "results": results}
+
+
+def _heat(values: np.ndarray) -> np.ndarray:
+    """[0,1] -> white (no change) to dark red (large change), (H, W, 3) uint8."""
+    v = np.clip(values * 2, 0, 1)[..., None]
+    white, red = np.array([255, 255, 255.0]), np.array([150, 0, 0.0])
+    return (white * (1 - v) + red * v).round().astype(np.uint8)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    editor: Editor = None
+    server_version = "aimi-demo"
+    sys_version = ""
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, obj: dict) -> None:
+        self._send(status, json.dumps(obj).encode(), "application/json")
+
+    def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        if path == "/api/info":
+            return self._json(200, self.editor.info())
+        if path in STATIC:
+            name, kind = STATIC[path]
+            return self._send(200, resources.files("benchmark").joinpath("demo_static", name).read_bytes(), kind)
+        self._json(404, {"error": f"no such page: {path}"})
+
+    def do_POST(self):
+        path = self.path.split("?", 1)[0]
+        try:
+            if path not in ("/api/avatar", "/api/edit"):
+                raise RequestError(404, f"no such endpoint: {path}")
+            length = self.headers.get("Content-Length")
+            if length is None or not length.isdigit():
+                raise RequestError(411, "send a Content-Length")
+            if int(length) > MAX_BODY:
+                left = int(length)
+                while 0 < left <= 8 * MAX_BODY:       # read it, so that the client sees the answer
+                    chunk = self.rfile.read(min(65536, left))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+                raise RequestError(413, f"the request is {int(length)} bytes; the limit is {MAX_BODY}")
+            if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+                raise RequestError(415, "send JSON (Content-Type: application/json)")
+            try:
+                body = json.loads(self.rfile.read(int(length)))
+            except (ValueError, UnicodeDecodeError) as error:
+                raise RequestError(400, f"the body is not valid JSON ({error.__class__.__name__})") from None
+            if not isinstance(body, dict):
+                raise RequestError(400, "the body must be a JSON object")
+            answer = self.editor.avatar(body) if path == "/api/avatar" else self.editor.edit(body)
+            self._json(200, answer)
+        except RequestError as error:
+            self.close_connection = True
+            self._json(error.status, {"error": str(error)})
+        except Exception as error:  # a bug of ours: say so instead of dropping the connection
+            self._json(500, {"error": f"internal error ({error.__class__.__name__}: {error})"})
+
+
+def serve(editor: Editor, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
+    """An HTTP server for ``editor`` (not yet serving: call ``serve_forever``). Loopback only."""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"the demo serves on the loopback address only (127.0.0.1), not {host!r}")
+    handler = type("Handler", (_Handler,), {"editor": editor})
+    return ThreadingHTTPServer((host, port), handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmark.demo", description=__doc__.split("\n\n")[0],
+                                     epilog="example: python -m benchmark.demo --checkpoint runs/imi_sim "
+                                            "--checkpoint runs/imi")
+    parser.add_argument("--checkpoint", action="append", default=[], metavar="RUN",
+                        help="a run folder, its best.pt, or a folder of run folders; repeat for side by side")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    if not args.checkpoint:
+        print("error: no --checkpoint given; " + NO_CHECKPOINT, file=sys.stderr)
+        return 1
+    try:
+        server = serve(Editor(args.checkpoint), args.host, args.port)
+    except (FileNotFoundError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"AIMI demo on http://{args.host}:{server.server_address[1]}/  (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
