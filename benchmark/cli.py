@@ -27,6 +27,8 @@ def cli() -> None:
       python -m benchmark train --model imi --preset smoke --out runs/smoke --set l1_weight=0
       torchrun --nproc_per_node 2 -m benchmark train --model imi_sim --preset cpu --out runs/ddp
       python -m benchmark curves runs/imi runs/imi_sim runs/identity --out figures/curves
+      python -m benchmark evaluate runs/imi runs/imi_sim --split test
+      python -m benchmark leaderboard runs/ --out runs/leaderboard
     """
 
 
@@ -109,6 +111,52 @@ def curves(runs, out):
         for sim in (c for c in read if c["model"] == "imi_sim" and (c["preset"], c["seed"]) == (base["preset"], base["seed"])):
             click.echo(json.dumps({"baseline": base["run"], "proposed": sim["run"], **convergence_claims(base, sim)}))
     click.echo(json.dumps({"figure": [str(p) for p in paths]}))
+
+
+@cli.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--split", default="test", show_default=True, type=click.Choice(["train", "val", "test"]))
+@click.option("--data-root", type=click.Path(file_okay=False), default=None,
+              help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
+def evaluate(runs, split, data_root):
+    """Evaluate each run's best checkpoint on --split: RUN/results-SPLIT.json, items-SPLIT.jsonl
+    and outputs-SPLIT.npz; prints one summary line per run.
+
+    Example: python -m benchmark evaluate runs/imi runs/imi_sim --split test
+    """
+    from .evaluate import evaluate as run_evaluation
+
+    for run in runs:
+        results = run_evaluation(run, split, root=data_root)
+        summary = {name: round(m["value"], 6) for name, m in results["metrics"].items() if m["value"] is not None}
+        click.echo(json.dumps({"run": run, "model": results["model"], "n": results["n"], **summary,
+                               "identity_mse": round(results["identity"]["mse"]["value"], 6)}))
+
+
+@cli.command()
+@click.argument("run_a", type=click.Path(exists=True, file_okay=False))
+@click.argument("run_b", type=click.Path(exists=True, file_okay=False))
+@click.option("--split", default="test", show_default=True)
+def compare(run_a, run_b, split):
+    """Paired tests of two evaluated runs on the same items (mean difference A - B with its
+    interval, sign test, Wilcoxon). Example: python -m benchmark compare runs/imi_sim runs/imi"""
+    from .evaluate import compare as run_compare
+
+    click.echo(json.dumps(run_compare(run_a, run_b, split), indent=1))
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Folder for leaderboard.md/.csv/.html.")
+def leaderboard(inputs, out):
+    """Build the leaderboard from result files (or folders holding them) and print the Markdown.
+
+    Example: python -m benchmark leaderboard runs/ --out runs/leaderboard
+    """
+    from .leaderboard import build_leaderboard
+
+    files = build_leaderboard(inputs, out)
+    click.echo(files["md"].read_text(), nl=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,136 @@
+"""Evaluate a trained run on a split: ``evaluate("runs/imi_sim", "test")`` writes
+
+    RUN/results-<split>.json   metrics (value, 95% bootstrap interval, n, direction), the identity
+                               floor on the same items, paired tests against it, versions
+    RUN/items-<split>.jsonl    per-item scores of the model and of identity
+    RUN/outputs-<split>.npz    the outputs (and masks) as uint8, for figures and the preference study
+
+The identity model (output = source) is always evaluated alongside: it is the floor.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from collection.files import sha256_file, write_atomic, write_json
+
+from .checkpoint import load_model
+from .metrics import METRICS, item_mse, mask_iou, region_mse
+from .stats import RESAMPLES, paired_comparison, summarize
+
+EVALUATOR_VERSION = "1"
+PIXEL_METRICS = ("mse", "mse_changed", "mse_unchanged")
+
+
+def pixel_scores(output, target, mask, predicted_mask=None) -> dict[str, np.ndarray]:
+    """Per-item pixel metrics of ``output`` against ``target`` with ground-truth ``mask``."""
+    scores = {"mse": item_mse(output, target),
+              "mse_changed": region_mse(output, target, mask, changed=True),
+              "mse_unchanged": region_mse(output, target, mask, changed=False)}
+    if predicted_mask is not None:
+        scores["mask_iou"] = mask_iou(predicted_mask, mask)
+    return scores
+
+
+def _float_images(array: np.ndarray) -> np.ndarray:
+    return np.asarray(array, dtype=np.float32).transpose(0, 3, 1, 2) / 255
+
+
+def evaluate(run: str | Path, split: str = "test", root: str | Path | None = None, resamples: int = RESAMPLES,
+             batch_size: int = 64) -> dict:
+    """Evaluate ``run``'s best checkpoint on ``split``; returns (and writes) the results dict."""
+    import aimi
+    import torch
+
+    from .predict import predict
+    from .train import _git, _versions
+
+    run = Path(run)
+    checkpoint = run / "best.pt"
+    model, payload = load_model(checkpoint)
+    size = model.cfg.size
+    dataset = aimi.AIMI(root, split, size, progress=False)
+    arrays = dataset.__getitems__(list(range(len(dataset))))
+    with torch.no_grad():
+        out = predict(model, dataset, batch_size=batch_size)
+    output = out["output"].clamp(0, 1).numpy()
+    # scores are taken on the uint8 outputs a user would save, so figures and numbers agree
+    output_u8 = (output * 255).round().astype(np.uint8)
+    output = output_u8.astype(np.float32) / 255
+    source, target = _float_images(arrays["source"]), _float_images(arrays["target"])
+    mask = np.asarray(arrays["mask"], dtype=np.float32)
+    predicted = None if out["mask"] is None else out["mask"].numpy()
+    scores = pixel_scores(output, target, mask, predicted)
+    floor = pixel_scores(source, target, mask)
+
+    config = json.loads((run / "config.json").read_text()) if (run / "config.json").is_file() else {}
+    results = {
+        "format": 1, "evaluator_version": EVALUATOR_VERSION, "model": payload["model"],
+        "preset": payload.get("preset"), "seed": payload.get("train_config", {}).get("seed"),
+        "run": str(run), "split": split, "n": len(dataset),
+        "checkpoint": {"file": checkpoint.name, "phase": payload["phase"], "sha256": sha256_file(checkpoint)},
+        "data_version": aimi.DATA_VERSION, "instructions": "simulated",
+        "code_version": _versions().get("aimi"), "git": _git(), "trained_with": config.get("git"),
+        "model_config": payload["model_config"], "train_config": payload.get("train_config"),
+        "metrics": {name: summarize(values, METRICS[name][0], resamples) for name, values in scores.items()},
+        "identity": {name: summarize(values, METRICS[name][0], resamples) for name, values in floor.items()},
+        "vs_identity": {name: paired_comparison(scores[name], floor[name], METRICS[name][0], resamples)
+                        for name in PIXEL_METRICS},
+        "classifier": None,
+    }
+    items = []
+    for i in range(len(dataset)):
+        row = {"id": arrays["id"][i], "pair_id": arrays["pair_id"][i], "attribute": arrays["attribute"][i]}
+        row.update({name: _json_float(values[i]) for name, values in scores.items()})
+        row.update({f"identity_{name}": _json_float(values[i]) for name, values in floor.items()})
+        items.append(row)
+    write_atomic(run / f"items-{split}.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in items),
+                 durable=False)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, id=np.asarray(arrays["id"]), output=output_u8.transpose(0, 2, 3, 1),
+                        **({} if predicted is None else
+                           {"mask": (np.clip(predicted[:, 0], 0, 1) * 255).round().astype(np.uint8)}))
+    write_atomic(run / f"outputs-{split}.npz", buffer.getvalue(), durable=False)
+    write_json(run / f"results-{split}.json", _clean(results))
+    return _clean(results)
+
+
+def _json_float(value) -> float | None:
+    value = float(value)
+    return None if not np.isfinite(value) else value
+
+
+def _clean(obj):
+    """NaN -> None everywhere (JSON has no NaN)."""
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+def compare(run_a: str | Path, run_b: str | Path, split: str = "test", resamples: int = RESAMPLES) -> dict:
+    """Paired comparison of two evaluated runs on the same items (their items-<split>.jsonl)."""
+    def read(run):
+        path = Path(run) / f"items-{split}.jsonl"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing; run `python -m benchmark evaluate {run} --split {split}` first")
+        return {row["id"]: row for row in map(json.loads, path.read_text().splitlines())}
+
+    a, b = read(run_a), read(run_b)
+    if set(a) != set(b):
+        raise ValueError(f"{run_a} and {run_b} were evaluated on different items")
+    ids = sorted(a)
+    out = {"a": str(run_a), "b": str(run_b), "split": split, "n": len(ids)}
+    for name in METRICS:
+        if name in a[ids[0]] and name in b[ids[0]]:
+            va = np.array([np.nan if a[i][name] is None else a[i][name] for i in ids])
+            vb = np.array([np.nan if b[i][name] is None else b[i][name] for i in ids])
+            out[name] = paired_comparison(va, vb, METRICS[name][0], resamples)
+    return _clean(out)

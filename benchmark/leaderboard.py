@@ -1,0 +1,182 @@
+"""The leaderboard, built from result files only (``results-<split>.json`` of ``evaluate``, and
+``study.json`` of the preference study): Markdown, CSV and HTML.
+
+One row per (model, preset, split): the seeds, n, the data, code and evaluator versions, and each
+metric as "value [95% interval]" (one seed) or "mean ± sd (k seeds)". The identity floor is a row
+of its own, read from the results (every evaluation carries it). Nothing is typed in by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from collection.files import write_atomic
+from collection.safety import csv_cell
+
+from .metrics import METRICS
+
+ORDER = ("mse", "mse_changed", "mse_unchanged", "mask_iou", "edit_acc", "keep_acc")
+ARROW = {"lower": "↓", "higher": "↑"}
+
+
+def read_results(paths) -> tuple[list[dict], list[dict]]:
+    """(evaluation results, preference studies) from ``paths`` (files or folders searched for
+    ``results-*.json`` and ``study.json``)."""
+    results, studies = [], []
+    for path in map(Path, paths):
+        files = sorted(path.glob("**/results-*.json")) + sorted(path.glob("**/study.json")) if path.is_dir() else [path]
+        if not files:
+            raise FileNotFoundError(f"no results-*.json or study.json under {path}; run `python -m benchmark evaluate`")
+        for file in files:
+            data = json.loads(file.read_text())
+            if data.get("kind") == "preference":
+                studies.append(data)
+            elif "metrics" in data and "model" in data:
+                results.append(data)
+            else:
+                raise ValueError(f"{file} is neither an evaluation result nor a preference study")
+    return results, studies
+
+
+def _cell(stats: list[dict]) -> tuple[str, dict]:
+    values = [s["value"] for s in stats if s and s.get("value") is not None]
+    if not values:
+        return "–", {}
+    if len(stats) == 1:
+        s = stats[0]
+        return f"{s['value']:.4g} [{s['low']:.4g}, {s['high']:.4g}]", {"value": s["value"], "low": s["low"],
+                                                                       "high": s["high"], "sd": None}
+    mean, sd = float(np.mean(values)), float(np.std(values, ddof=1))
+    return f"{mean:.4g} ± {sd:.2g} ({len(values)} seeds)", {"value": mean, "low": None, "high": None, "sd": sd}
+
+
+def build_rows(results: list[dict]) -> list[dict]:
+    """Rows of the table: identity floor first, then the models by preset and name."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in results:
+        groups[(r["model"], r.get("preset"), r["split"])].append(r)
+    floors: dict[tuple, list[dict]] = defaultdict(list)
+    for r in results:
+        if r["model"] != "identity":
+            floors[(r.get("preset"), r["split"])].append(r)
+    rows = []
+    for (preset, split), members in sorted(floors.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+        if ("identity", preset, split) in groups:
+            continue
+        first = members[0]
+        rows.append(_row("identity (floor)", preset, split, [first], metrics_key="identity"))
+    for (model, preset, split), members in sorted(groups.items(), key=lambda kv: (str(kv[0][1]), kv[0][2],
+                                                                                   kv[0][0] != "identity", kv[0][0])):
+        rows.append(_row(model, preset, split, sorted(members, key=lambda r: (r.get("seed") is None, r.get("seed")))))
+    return rows
+
+
+def _row(model, preset, split, members, metrics_key="metrics") -> dict:
+    row = {"model": model, "preset": preset, "split": split,
+           "seeds": ",".join(str(m.get("seed")) for m in members) if metrics_key == "metrics" else "–",
+           "n": members[0]["n"],
+           "data_version": ",".join(sorted({str(m["data_version"]) for m in members})),
+           "code_version": ",".join(sorted({str(m.get("code_version")) for m in members})),
+           "evaluator_version": ",".join(sorted({str(m["evaluator_version"]) for m in members})),
+           "cells": {}, "numbers": {}}
+    for name in ORDER:
+        stats = [m[metrics_key].get(name) for m in members if m[metrics_key].get(name)]
+        if stats:
+            row["cells"][name], row["numbers"][name] = _cell(stats)
+    return row
+
+
+def _study_lines(studies: list[dict]) -> list[str]:
+    lines = []
+    for s in studies:
+        label = "SIMULATED raters" if s.get("simulated") else "human raters"
+        share = s["prefer"]
+        lines.append(f"{s['model_b']} vs {s['model_a']} ({label}, {s['ratings']} ratings of {s['items']} items): "
+                     f"{100 * share['b']['value']:.1f}% prefer {s['model_b']} "
+                     f"[{100 * share['b']['low']:.1f}, {100 * share['b']['high']:.1f}], "
+                     f"{100 * share['a']['value']:.1f}% prefer {s['model_a']}; sign test p = {s['sign']['p']:.3g}, "
+                     f"Wilcoxon p = {s['wilcoxon']['p']:.3g}, position bias {s['position_bias']['value']:+.2f}, "
+                     f"Krippendorff's alpha (ordinal) {s['alpha_ordinal']:.2f}")
+    return lines
+
+
+def markdown(rows: list[dict], studies: list[dict]) -> str:
+    present = [n for n in ORDER if any(n in r["cells"] for r in rows)]
+    head = ["model", "preset", "split", "seeds", "n", *[f"{n} {ARROW[METRICS[n][0]]}" for n in present],
+            "data", "code", "evaluator"]
+    out = ["# AIMI leaderboard", "",
+           "Built from result files by `python -m benchmark leaderboard`. Each metric: value [95% bootstrap "
+           "interval over items] for one seed, mean ± sd over seeds otherwise; ↓ lower is better, ↑ higher. "
+           "The instructions of data version 1 are simulated.", "",
+           "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [r["model"], str(r["preset"]), r["split"], r["seeds"], str(r["n"]),
+                 *[r["cells"].get(n, "–") for n in present], r["data_version"], r["code_version"],
+                 r["evaluator_version"]]
+        # Markdown renders HTML: escape it, and the pipe that would split a cell
+        out.append("| " + " | ".join(html.escape(c, quote=False).replace("|", "\\|") for c in cells) + " |")
+    if studies:
+        out += ["", "## Preference study", ""] + [f"- {html.escape(line, quote=False)}" for line in _study_lines(studies)]
+    return "\n".join(out) + "\n"
+
+
+def csv_text(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    fields = ["model", "preset", "split", "seeds", "n", "data_version", "code_version", "evaluator_version"]
+    for name in ORDER:
+        fields += [name, f"{name}_low", f"{name}_high", f"{name}_sd"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        line = {k: csv_cell(str(r[k])) for k in fields[:8]}
+        for name in ORDER:
+            numbers = r["numbers"].get(name, {})
+            for suffix, key in (("", "value"), ("_low", "low"), ("_high", "high"), ("_sd", "sd")):
+                value = numbers.get(key)
+                line[name + suffix] = "" if value is None else repr(float(value))
+        writer.writerow(line)
+    return buffer.getvalue()
+
+
+def html_text(rows: list[dict], studies: list[dict]) -> str:
+    present = [n for n in ORDER if any(n in r["cells"] for r in rows)]
+    esc = html.escape
+    head = "".join(f"<th>{esc(h)}</th>" for h in ["model", "preset", "split", "seeds", "n",
+                                                    *[f"{n} {ARROW[METRICS[n][0]]}" for n in present],
+                                                    "data", "code", "evaluator"])
+    body = []
+    for r in rows:
+        cells = [r["model"], str(r["preset"]), r["split"], r["seeds"], str(r["n"]),
+                 *[r["cells"].get(n, "–") for n in present], r["data_version"], r["code_version"],
+                 r["evaluator_version"]]
+        body.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    study = "".join(f"<li>{esc(line)}</li>" for line in _study_lines(studies))
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>AIMI leaderboard</title>"
+            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+            "padding:3px 6px;font-size:13px}</style></head>\n<body><h1>AIMI leaderboard</h1>\n"
+            "<p>Built from result files. Value [95% bootstrap interval] for one seed, mean ± sd over seeds "
+            "otherwise. The instructions of data version 1 are simulated.</p>\n"
+            f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table>\n"
+            + (f"<h2>Preference study</h2><ul>{study}</ul>\n" if study else "") + "</body></html>\n")
+
+
+def build_leaderboard(paths, out: str | Path) -> dict[str, Path]:
+    """Write leaderboard.md, .csv and .html into ``out`` from the result files under ``paths``."""
+    results, studies = read_results(paths)
+    if not results:
+        raise ValueError("no evaluation results among the inputs; run `python -m benchmark evaluate RUN` first")
+    rows = build_rows(results)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"md": out / "leaderboard.md", "csv": out / "leaderboard.csv", "html": out / "leaderboard.html"}
+    write_atomic(files["md"], markdown(rows, studies), durable=False)
+    write_atomic(files["csv"], csv_text(rows), durable=False)
+    write_atomic(files["html"], html_text(rows, studies), durable=False)
+    return files
