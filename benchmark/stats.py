@@ -96,12 +96,20 @@ def krippendorff_alpha(ratings, level: str = "ordinal") -> float:
     """Krippendorff's alpha of ``ratings`` (coders x units, NaN = missing) for ``level`` in
     nominal, ordinal, interval. Units with fewer than two ratings are left out."""
     data = np.asarray(ratings, dtype=np.float64)
-    values = np.unique(data[np.isfinite(data)])
+    return krippendorff_alpha_units([unit[np.isfinite(unit)] for unit in data.T], level)
+
+
+def krippendorff_alpha_units(units, level: str = "ordinal") -> float:
+    """Krippendorff's alpha from the values given to each unit (a list of value lists: every
+    pairable value of a unit, whoever gave it)."""
+    units = [np.asarray(u, dtype=np.float64) for u in units]
+    every = np.concatenate(units) if units else np.empty(0)
+    values = np.unique(every[np.isfinite(every)])
     if values.size < 2:
         return float("nan")
     index = {v: i for i, v in enumerate(values)}
     coincidence = np.zeros((values.size, values.size))
-    for unit in data.T:
+    for unit in units:
         present = unit[np.isfinite(unit)]
         m = present.size
         if m < 2:
