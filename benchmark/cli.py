@@ -159,6 +159,60 @@ def leaderboard(inputs, out):
     click.echo(files["md"].read_text(), nl=False)
 
 
+@cli.group()
+def study():
+    """The five-grade A/B preference study: export, simulate (SIMULATED raters), collect.
+
+    \b
+    Example:
+      python -m benchmark study export runs/imi runs/imi_sim --out study --image-base-url https://example.org/s
+      python -m benchmark study simulate study --platform appen
+      python -m benchmark study collect study study/results/appen-full-report.csv
+    """
+
+
+@study.command("export")
+@click.argument("run_a", type=click.Path(exists=True, file_okay=False))
+@click.argument("run_b", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), required=True)
+@click.option("--image-base-url", required=True, help="https:// URL where OUT/images/ will be served.")
+@click.option("--limit", type=int, default=0, help="Only the first N test items (0: all).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--data-root", type=click.Path(file_okay=False), default=None)
+def study_export(run_a, run_b, out, image_base_url, limit, seed, data_root):
+    """Batches for MTurk, Label Studio and Appen comparing two evaluated runs (A = RUN_A's model)."""
+    from .study import StudyOptions, export_study
+
+    manifest = export_study(run_a, run_b, out, image_base_url, StudyOptions(limit=limit, seed=seed), root=data_root)
+    click.echo(json.dumps({k: manifest[k] for k in ("model_a", "model_b", "items", "presentations")}))
+
+
+@study.command("simulate")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--platform", type=click.Choice(["mturk", "labelstudio", "appen"]), default="appen", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--data-root", type=click.Path(file_okay=False), default=None)
+def study_simulate(folder, platform, seed, data_root):
+    """Answer the study with SIMULATED raters in PLATFORM's results format (never human data)."""
+    from .study import simulate_study
+
+    click.echo(str(simulate_study(folder, platform, seed, root=data_root)))
+
+
+@study.command("collect")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def study_collect(folder, results):
+    """Ingest RESULTS, restore the order and write FOLDER/study.json; prints the headline figures."""
+    from .study import collect_study
+
+    s = collect_study(folder, results)
+    click.echo(json.dumps({"simulated": s["simulated"], "ratings": s["ratings"], "items": s["items"],
+                           "proportions": s["proportions"], "prefer_b": s["prefer"]["b"], "prefer_a": s["prefer"]["a"],
+                           "sign_p": s["sign"]["p"], "wilcoxon_p": s["wilcoxon"]["p"],
+                           "position_bias": s["position_bias"]["value"], "alpha_ordinal": s["alpha_ordinal"]}))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
     from .checkpoint import FORMAT  # noqa: F401  (torch import errors surface here, with the message below)

@@ -2,11 +2,14 @@
 
 ``validation_curves(runs, out)``: validation MSE against phase for every run, the identity floor
 as a horizontal line (the paper's convergence figure, with the floor the paper did not draw).
+``examples_by_phase`` (paper Fig. 3), ``qualitative_grid`` (paper Fig. 4), ``preference_bars``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import numpy as np
 
 from .curves import read_curve
 
@@ -53,6 +56,126 @@ def validation_curves(runs, out: str | Path, title: str | None = None) -> list[P
     ax.set_title(title or f"Validation MSE against phase ({', '.join(presets)} preset)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
+    paths = _save(fig, Path(out))
+    plt.close(fig)
+    return paths
+
+
+def _val_items(indices, size: int, split: str = "val", root=None) -> dict:
+    import aimi
+
+    dataset = aimi.AIMI(root, split, size, progress=False)
+    return dataset.__getitems__([int(i) for i in indices])
+
+
+def _error_map(output: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Per-pixel squared error between two uint8 images, as the paper's change visualisation."""
+    diff = (output.astype(np.float64) - source.astype(np.float64)) / 255
+    return (diff ** 2).sum(axis=-1) / 3
+
+
+def examples_by_phase(runs, out: str | Path, item: int = 0, columns: int = 7, root=None) -> list[Path]:
+    """Paper Fig. 3: one validation item's output at evenly spaced evaluated phases, one row per run
+    (from the runs' ``samples/``), with the source and the target."""
+    plt = _pyplot()
+    rows = []
+    for run in map(Path, runs):
+        files = sorted((run / "samples").glob("phase-*.npz"))
+        if not files:
+            continue
+        picks = [files[int(round(k))] for k in np.linspace(0, len(files) - 1, min(columns, len(files)))]
+        rows.append((read_curve(run)["model"], [(int(f.stem.split("-")[1]), np.load(f)) for f in picks]))
+    if not rows:
+        raise FileNotFoundError("no samples/ in the given runs; train with `python -m benchmark train` first")
+    first = rows[0][1][0][1]
+    index = int(first["index"][item])
+    size = first["output"].shape[1]
+    data = _val_items([index], size, root=root)
+    width = 2 + max(len(r[1]) for r in rows)
+    fig, axes = plt.subplots(len(rows), width, figsize=(1.3 * width, 1.5 * len(rows) + 0.4), squeeze=False)
+    for r, (model, samples) in enumerate(rows):
+        panels = [("source", data["source"][0]), ("target", data["target"][0])]
+        panels += [(f"phase {phase}", s["output"][item]) for phase, s in samples]
+        for c in range(width):
+            ax = axes[r][c]
+            ax.axis("off")
+            if c < len(panels):
+                ax.imshow(panels[c][1], interpolation="nearest")
+                ax.set_title(panels[c][0], fontsize=7)
+        axes[r][0].text(-0.15, 0.5, LABELS.get(model, model), transform=axes[r][0].transAxes, rotation=90,
+                        va="center", ha="right", fontsize=7)
+    fig.suptitle(f'Validation item {index}: "{data["instruction"][0]}"', fontsize=9)
+    paths = _save(fig, Path(out))
+    plt.close(fig)
+    return paths
+
+
+def qualitative_grid(runs, out: str | Path, items=(0, 1, 2, 3, 4, 5), split: str = "test", root=None) -> list[Path]:
+    """Paper Fig. 4: per test item, the source, the target, and for each run its output, the
+    squared-error map against the source and (SIM models) the predicted mask. Reads the runs'
+    ``outputs-<split>.npz`` (``python -m benchmark evaluate``)."""
+    plt = _pyplot()
+    loaded = []
+    for run in map(Path, runs):
+        path = run / f"outputs-{split}.npz"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing; run `python -m benchmark evaluate {run} --split {split}`")
+        loaded.append((read_curve(run)["model"], np.load(path)))
+    size = loaded[0][1]["output"].shape[1]
+    data = _val_items(items, size, split=split, root=root)
+    columns = [("source", None), ("target", None)]
+    for model, arrays in loaded:
+        columns.append((f"{model}\noutput", model))
+        columns.append((f"{model}\nchange", model))
+        if "mask" in arrays:
+            columns.append((f"{model}\nmask", model))
+    fig, axes = plt.subplots(len(items), len(columns), figsize=(1.15 * len(columns), 1.5 * len(items) + 0.3),
+                             squeeze=False, gridspec_kw={"hspace": 0.45})
+    by_model = dict(loaded)
+    for r, item in enumerate(items):
+        for c, (title, model) in enumerate(columns):
+            ax = axes[r][c]
+            ax.axis("off")
+            if model is None:
+                ax.imshow(data[title][r], interpolation="nearest")
+            else:
+                arrays = by_model[model]
+                if title.endswith("output"):
+                    ax.imshow(arrays["output"][item], interpolation="nearest")
+                elif title.endswith("change"):
+                    ax.imshow(_error_map(arrays["output"][item], data["source"][r]), cmap="Reds", vmin=0, vmax=0.5,
+                              interpolation="nearest")
+                else:
+                    ax.imshow(arrays["mask"][item], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+            if r == 0:
+                ax.set_title(title, fontsize=6.5)
+        axes[r][0].text(0, -0.04, f'"{data["instruction"][r]}"', transform=axes[r][0].transAxes,
+                        fontsize=6.5, ha="left", va="top")
+    paths = _save(fig, Path(out))
+    plt.close(fig)
+    return paths
+
+
+def preference_bars(studies, out: str | Path) -> list[Path]:
+    """The five grades' proportions per study as stacked bars (1: model_a much better ... 5: model_b)."""
+    plt = _pyplot()
+    colours = ["#b35806", "#f1a340", "#dddddd", "#998ec3", "#542788"]
+    fig, ax = plt.subplots(figsize=(7, 0.7 + 0.6 * len(studies)))
+    for row, study in enumerate(studies):
+        left = 0.0
+        for g in range(1, 6):
+            share = study["proportions"][str(g)]
+            ax.barh(row, share, left=left, color=colours[g - 1], edgecolor="white",
+                    label=f"{g}" if row == 0 else None)
+            if share > 0.04:
+                ax.text(left + share / 2, row, f"{100 * share:.0f}%", ha="center", va="center", fontsize=8)
+            left += share
+    ax.set_yticks(range(len(studies)))
+    ax.set_yticklabels([f"{s['model_a']} (1) vs {s['model_b']} (5)" + ("\nSIMULATED raters" if s["simulated"] else "")
+                        for s in studies], fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of ratings, order restored (1: the first model much better ... 5: the second much better)")
+    ax.legend(title="grade", ncol=5, fontsize=7, title_fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.45))
     paths = _save(fig, Path(out))
     plt.close(fig)
     return paths

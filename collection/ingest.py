@@ -41,6 +41,19 @@ _TZ = {"UTC": 0, "GMT": 0, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "CST": -6
        "EST": -5, "EDT": -4}
 
 
+@dataclass(frozen=True)
+class Fields:
+    """Which input column names the item and which answer field holds the answer: the
+    instruction task reads ``pair_id`` / ``instruction``; other tasks (the benchmark's preference
+    study: ``presentation_id`` / ``grade``) pass their own."""
+
+    item: str = "pair_id"
+    answer: str = FIELD
+
+
+INSTRUCTION = Fields()
+
+
 class IngestError(ValueError):
     """A results file that cannot be read; the message names the file, the row and the problem."""
 
@@ -96,10 +109,10 @@ def _need(row: dict, column: str, where: str) -> str:
 
 # --- Mechanical Turk ---------------------------------------------------------------------------
 
-def _mturk_answer(row: dict, where: str) -> str:
-    if f"Answer.{FIELD}" in row:
-        return row[f"Answer.{FIELD}"] or ""
-    dotted = [k for k in row if k.startswith(f"Answer.{FIELD}.")]
+def _mturk_answer(row: dict, where: str, field: str = FIELD) -> str:
+    if f"Answer.{field}" in row:
+        return row[f"Answer.{field}"] or ""
+    dotted = [k for k in row if k.startswith(f"Answer.{field}.")]
     if dotted:
         return " ".join((row[k] or "").strip() for k in sorted(dotted)).strip()
     if "Answer.taskAnswers" in row:
@@ -108,16 +121,16 @@ def _mturk_answer(row: dict, where: str) -> str:
         except json.JSONDecodeError as e:
             raise IngestError(f"{where}: Answer.taskAnswers is not JSON ({e})") from None
         for entry in answers if isinstance(answers, list) else [answers]:
-            value = entry.get(FIELD) if isinstance(entry, dict) else None
+            value = entry.get(field) if isinstance(entry, dict) else None
             if isinstance(value, dict):  # crowd-form widgets may nest {"text": ...}
                 value = next(iter(value.values()), "")
             if value is not None:
                 return str(value)
         return ""
-    raise IngestError(f"{where}: no answer column (Answer.{FIELD}, Answer.{FIELD}.*, Answer.taskAnswers)")
+    raise IngestError(f"{where}: no answer column (Answer.{field}, Answer.{field}.*, Answer.taskAnswers)")
 
 
-def _read_mturk(text: str, name: str) -> Iterable[Judgment]:
+def _read_mturk(text: str, name: str, fields: Fields = INSTRUCTION) -> Iterable[Judgment]:
     for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         where = f"{name}, row {n}"
         try:
@@ -126,15 +139,15 @@ def _read_mturk(text: str, name: str) -> Iterable[Judgment]:
         except ValueError as e:
             raise IngestError(f"{where}: {e}") from None
         yield Judgment(
-            item_id=_need(row, "Input.pair_id", where), worker_id=_need(row, "WorkerId", where),
+            item_id=_need(row, f"Input.{fields.item}", where), worker_id=_need(row, "WorkerId", where),
             assignment_id=_need(row, "AssignmentId", where), platform="mturk",
-            answer=_mturk_answer(row, where), submit_time=_iso(submit), work_time_s=seconds,
+            answer=_mturk_answer(row, where, fields.answer), submit_time=_iso(submit), work_time_s=seconds,
             simulated=SIMULATED_MARK in (row.get("RequesterAnnotation") or "") or _truthy(row.get("Simulated", "")))
 
 
 # --- Appen ---------------------------------------------------------------------------------------
 
-def _read_appen(text: str, name: str) -> Iterable[Judgment]:
+def _read_appen(text: str, name: str, fields: Fields = INSTRUCTION) -> Iterable[Judgment]:
     for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         where = f"{name}, row {n}"
         if _truthy(row.get("_tainted", "")):
@@ -145,15 +158,15 @@ def _read_appen(text: str, name: str) -> Iterable[Judgment]:
         except ValueError as e:
             raise IngestError(f"{where}: {e}") from None
         yield Judgment(
-            item_id=_need(row, "pair_id", where), worker_id=_need(row, "_worker_id", where),
-            assignment_id=_need(row, "_id", where), platform="appen", answer=row.get(FIELD) or "",
+            item_id=_need(row, fields.item, where), worker_id=_need(row, "_worker_id", where),
+            assignment_id=_need(row, "_id", where), platform="appen", answer=row.get(fields.answer) or "",
             submit_time=_iso(created), work_time_s=(created - started).total_seconds(),
             simulated=_truthy(row.get("simulated", "")))
 
 
 # --- Toloka --------------------------------------------------------------------------------------
 
-def _read_toloka(text: str, name: str) -> Iterable[Judgment]:
+def _read_toloka(text: str, name: str, fields: Fields = INSTRUCTION) -> Iterable[Judgment]:
     for n, row in enumerate(csv.DictReader(io.StringIO(text), delimiter="\t"), start=2):
         where = f"{name}, row {n}"
         try:
@@ -162,9 +175,9 @@ def _read_toloka(text: str, name: str) -> Iterable[Judgment]:
         except ValueError as e:
             raise IngestError(f"{where}: {e}") from None
         yield Judgment(
-            item_id=_need(row, "INPUT:pair_id", where), worker_id=_need(row, "ASSIGNMENT:worker_id", where),
+            item_id=_need(row, f"INPUT:{fields.item}", where), worker_id=_need(row, "ASSIGNMENT:worker_id", where),
             assignment_id=_need(row, "ASSIGNMENT:assignment_id", where), platform="toloka",
-            answer=row.get(f"OUTPUT:{FIELD}") or "", submit_time=_iso(submitted),
+            answer=row.get(f"OUTPUT:{fields.answer}") or "", submit_time=_iso(submitted),
             work_time_s=(submitted - started).total_seconds(),
             simulated=_truthy(row.get("ASSIGNMENT:simulated", "")))
 
@@ -177,10 +190,11 @@ def _ls_worker(value) -> str:
     return "" if value is None else str(value)
 
 
-def _ls_text(result: list, where: str) -> str:
+def _ls_text(result: list, where: str, field: str = FIELD) -> str:
     for r in result or []:
-        if r.get("from_name") == FIELD and r.get("type") == "textarea":
-            text = (r.get("value") or {}).get("text")
+        if r.get("from_name") == field and r.get("type") in ("textarea", "choices"):
+            value = r.get("value") or {}
+            text = value.get("text") if r.get("type") == "textarea" else value.get("choices")
             if isinstance(text, list):
                 return "\n".join(str(t) for t in text)
             if text is not None:
@@ -188,13 +202,13 @@ def _ls_text(result: list, where: str) -> str:
     return ""
 
 
-def _read_labelstudio(data: list, name: str) -> Iterable[Judgment]:
+def _read_labelstudio(data: list, name: str, fields: Fields = INSTRUCTION) -> Iterable[Judgment]:
     for n, task in enumerate(data, start=1):
         where = f"{name}, item {n}"
         if not isinstance(task, dict):
             raise IngestError(f"{where}: expected an object, got {type(task).__name__}")
         if "annotations" in task:  # full JSON export
-            item = _need(task.get("data") or {}, "pair_id", where)
+            item = _need(task.get("data") or {}, fields.item, where)
             for annotation in task["annotations"]:
                 if annotation.get("was_cancelled"):
                     continue
@@ -205,13 +219,13 @@ def _read_labelstudio(data: list, name: str) -> Iterable[Judgment]:
                 yield Judgment(
                     item_id=item, worker_id=_need({"w": _ls_worker(annotation.get("completed_by"))}, "w", where),
                     assignment_id=_need(annotation, "id", where), platform="labelstudio",
-                    answer=_ls_text(annotation.get("result"), where), submit_time=_iso(submit),
+                    answer=_ls_text(annotation.get("result"), where, fields.answer), submit_time=_iso(submit),
                     work_time_s=float(annotation.get("lead_time") or 0.0),
                     simulated=_truthy(((task.get("meta") or {}) | (annotation.get("meta") or {})).get("simulated", "")))
         else:  # JSON_MIN: one flat object per annotation
-            value = task.get(FIELD, "")
+            value = task.get(fields.answer, "")
             if isinstance(value, dict):
-                value = value.get("text", "")
+                value = value.get("text", value.get("choices", ""))
             if isinstance(value, list):
                 value = "\n".join(map(str, value))
             try:
@@ -219,7 +233,7 @@ def _read_labelstudio(data: list, name: str) -> Iterable[Judgment]:
             except ValueError as e:
                 raise IngestError(f"{where}: {e}") from None
             yield Judgment(
-                item_id=_need(task, "pair_id", where), worker_id=_need(task, "annotator", where),
+                item_id=_need(task, fields.item, where), worker_id=_need(task, "annotator", where),
                 assignment_id=str(task.get("annotation_id") or task.get("id") or ""), platform="labelstudio",
                 answer=str(value), submit_time=_iso(submit), work_time_s=float(task.get("lead_time") or 0.0),
                 simulated=_truthy(task.get("simulated", "")))
@@ -244,8 +258,9 @@ def detect(path: Path, text: str) -> str:
                       f"JSON/JSON_MIN, Appen full report, Toloka TSV); its first line is {first[:80]!r}")
 
 
-def read_results(paths: Iterable[str | Path]) -> list[Judgment]:
-    """Every judgment in ``paths``, deduplicated by (platform, assignment), in a stable order."""
+def read_results(paths: Iterable[str | Path], fields: Fields = INSTRUCTION) -> list[Judgment]:
+    """Every judgment in ``paths``, deduplicated by (platform, assignment), in a stable order.
+    ``fields`` names the item column and the answer field (default: the instruction task's)."""
     found: dict[tuple[str, str], Judgment] = {}
     for path in map(Path, paths):
         try:
@@ -255,11 +270,12 @@ def read_results(paths: Iterable[str | Path]) -> list[Judgment]:
         platform = detect(path, text)
         if platform == "labelstudio":
             try:
-                rows = _read_labelstudio(json.loads(text), str(path))
+                rows = _read_labelstudio(json.loads(text), str(path), fields)
             except json.JSONDecodeError as e:
                 raise IngestError(f"{path}: not JSON ({e})") from None
         else:
-            rows = {"mturk": _read_mturk, "appen": _read_appen, "toloka": _read_toloka}[platform](text, str(path))
+            rows = {"mturk": _read_mturk, "appen": _read_appen, "toloka": _read_toloka}[platform](text, str(path),
+                                                                                               fields)
         for judgment in rows:
             found.setdefault(judgment.key(), judgment)
     return sorted(found.values(), key=lambda j: (j.submit_time, j.platform, j.assignment_id))

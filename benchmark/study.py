@@ -1,0 +1,334 @@
+"""The five-grade A/B preference study of the paper (section 4), through the crowd platforms.
+
+    export_study(run_a, run_b, out, image_base_url)   pages and batches for MTurk, Label Studio, Appen
+    simulate_study(out, platform)                      SIMULATED raters answer in that platform's format
+    collect_study(out, result_files)                   ingest, restore the order, analyse -> study.json
+
+Each test item is shown twice (model_a as A, then as B), each presentation to ``ratings`` raters,
+at most ``max_per_worker`` presentations per rater (extra ratings are dropped and counted). Images
+have opaque names: neither a URL nor a presentation id tells which model is which. ``key.jsonl``
+(private, never uploaded) maps presentations back to items and orders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import random
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from collection.files import sha256_file, write_atomic, write_json
+from collection.ingest import Fields, read_results
+from collection.mturk import SUBMIT_URL, lint
+from collection.raster import png_bytes
+from collection.safety import csv_cell, escape_html, page_csv
+
+from .preference import analyse
+
+FIELDS = Fields(item="presentation_id", answer="grade")
+COLUMNS = ("presentation_id", "source_url", "a_url", "b_url", "instruction")
+GRADES = ("1: A is much better than B", "2: A is better than B", "3: the results are comparable",
+          "4: B is better than A", "5: B is much better than A")
+TASK = ("An avatar (left) and an instruction were given to two programs, A and B. Which result follows "
+        "the instruction better while keeping the rest of the avatar?")
+PLATFORMS = ("mturk", "labelstudio", "appen")
+
+
+@dataclass
+class StudyOptions:
+    split: str = "test"
+    ratings: int = 3              # raters per presentation (paper: 3)
+    max_per_worker: int = 10      # presentations per rater (paper: up to 10)
+    display_size: int = 192       # px of the pictures on the page
+    seed: int = 0
+    limit: int = 0                # 0: every evaluated item
+
+
+def _opaque(seed: int, *parts) -> str:
+    return hashlib.sha256("/".join(map(str, (seed, *parts))).encode()).hexdigest()[:16]
+
+
+def _upscale(image: np.ndarray, size: int) -> np.ndarray:
+    factor = max(1, size // image.shape[0])
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def _mturk_template() -> str:
+    radios = "\n".join(f'<label><input type="radio" name="grade" value="{g}" required> {escape_html(text)}</label><br>'
+                       for g, text in enumerate(GRADES, start=1))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Which edited avatar is better?</title>
+<style>body {{ font-family: sans-serif; max-width: 48em; margin: 1em auto; }} .row {{ display: flex; gap: 1.5em; }}
+figure {{ margin: 0; text-align: center; }} img {{ width: 192px; height: 192px; image-rendering: pixelated; }}</style>
+</head><body>
+<form id="mturk_form" method="post" action="{SUBMIT_URL}">
+<input type="hidden" name="assignmentId" id="assignmentId" value="">
+<input type="hidden" name="presentation_id" value="${{presentation_id}}">
+<p>{escape_html(TASK)}</p>
+<p>Instruction: <q id="instruction">${{instruction}}</q></p>
+<div class="row">
+<figure><img src="${{source_url}}" alt="the avatar before"><figcaption>Before</figcaption></figure>
+<figure><img src="${{a_url}}" alt="result A"><figcaption>A</figcaption></figure>
+<figure><img src="${{b_url}}" alt="result B"><figcaption>B</figcaption></figure>
+</div>
+<fieldset id="grades"><legend>Your judgement</legend>
+{radios}
+</fieldset>
+<p id="preview" hidden>This is a preview: accept the HIT to answer.</p>
+<button type="submit" id="submitButton">Submit</button>
+</form>
+<script>
+(function () {{
+  var params = new URLSearchParams(window.location.search);
+  var assignment = params.get("assignmentId") || "";
+  document.getElementById("assignmentId").value = assignment;
+  var submitTo = params.get("turkSubmitTo");
+  if (submitTo) {{ document.getElementById("mturk_form").action = submitTo.replace(/\\/$/, "") + "/mturk/externalSubmit"; }}
+  if (!assignment || assignment === "ASSIGNMENT_ID_NOT_AVAILABLE") {{
+    document.getElementById("submitButton").disabled = true;
+    document.getElementById("preview").hidden = false;
+  }}
+}})();
+</script>
+</body></html>
+"""
+
+
+def _labelstudio_config() -> str:
+    from xml.sax.saxutils import quoteattr
+
+    choices = "\n".join(f"    <Choice value=\"{g}\" hint={quoteattr(text)}/>" for g, text in enumerate(GRADES, start=1))
+    return f"""<View>
+  <Header value={quoteattr(TASK)}/>
+  <Text name="instruction" value="$instruction"/>
+  <View style="display: flex; gap: 1.5em;">
+    <Image name="source" value="$source_url" width="192px"/>
+    <Image name="a" value="$a_url" width="192px"/>
+    <Image name="b" value="$b_url" width="192px"/>
+  </View>
+  <Choices name="grade" toName="a,b" choice="single" required="true" showInline="false">
+{choices}
+  </Choices>
+</View>
+"""
+
+
+def _appen_template() -> str:
+    options = "\n".join(f'  <cml:radio label="{escape_html(text)}" value="{g}"/>' for g, text in enumerate(GRADES, start=1))
+    return f"""<p>{escape_html(TASK)}</p>
+<p>Instruction: <q>{{{{instruction}}}}</q></p>
+<div style="display: flex; gap: 1.5em;">
+  <figure><img src="{{{{source_url}}}}" width="192" height="192" alt="before"/><figcaption>Before</figcaption></figure>
+  <figure><img src="{{{{a_url}}}}" width="192" height="192" alt="A"/><figcaption>A</figcaption></figure>
+  <figure><img src="{{{{b_url}}}}" width="192" height="192" alt="B"/><figcaption>B</figcaption></figure>
+</div>
+<cml:radios label="Your judgement" name="grade" validates="required">
+{options}
+</cml:radios>
+"""
+
+
+def export_study(run_a: str | Path, run_b: str | Path, out: str | Path, image_base_url: str,
+                 options: StudyOptions = StudyOptions(), root: str | Path | None = None) -> dict:
+    """Write the study's images, the three platforms' batches, ``key.jsonl`` and ``manifest.json``
+    into ``out`` from two evaluated runs (``outputs-<split>.npz``); returns the manifest."""
+    import aimi
+
+    if not image_base_url.startswith("https://"):
+        raise ValueError("image_base_url must be an https:// URL where the images/ folder will be served")
+    runs = [Path(run_a), Path(run_b)]
+    outputs, models = [], []
+    for run in runs:
+        path = run / f"outputs-{options.split}.npz"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing; run `python -m benchmark evaluate {run} --split {options.split}`")
+        outputs.append(np.load(path))
+        models.append(json.loads((run / "config.json").read_text())["model"])
+    if not np.array_equal(outputs[0]["id"], outputs[1]["id"]):
+        raise ValueError(f"{run_a} and {run_b} were evaluated on different items")
+    size = outputs[0]["output"].shape[1]
+    dataset = aimi.AIMI(root, options.split, size, progress=False)
+    count = len(dataset) if not options.limit else min(options.limit, len(dataset))
+    data = dataset.__getitems__(list(range(count)))
+    out = Path(out)
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    base = image_base_url.rstrip("/")
+    rows, key = [], []
+    for i in range(count):
+        names = {}
+        for role, image in (("source", data["source"][i]), ("a", outputs[0]["output"][i]), ("b", outputs[1]["output"][i])):
+            names[role] = _opaque(options.seed, "image", data["id"][i], role) + ".png"
+            write_atomic(out / "images" / names[role], png_bytes(_upscale(image, options.display_size)), durable=False)
+        for order in ("forward", "reversed"):
+            shown = ("a", "b") if order == "forward" else ("b", "a")
+            pid = _opaque(options.seed, "presentation", data["id"][i], order)
+            rows.append({"presentation_id": pid, "source_url": f"{base}/images/{names['source']}",
+                         "a_url": f"{base}/images/{names[shown[0]]}", "b_url": f"{base}/images/{names[shown[1]]}",
+                         "instruction": data["instruction"][i]})
+            key.append({"presentation_id": pid, "item": data["id"][i], "pair_id": data["pair_id"][i], "order": order,
+                        "shown_as_a": models[0] if order == "forward" else models[1],
+                        "shown_as_b": models[1] if order == "forward" else models[0]})
+    order = random.Random(options.seed).sample(range(len(rows)), len(rows))   # no item's two orders side by side
+    rows = [rows[k] for k in order]
+    for platform in PLATFORMS:
+        (out / platform).mkdir(exist_ok=True)
+    html = _mturk_template()
+    lint(html, COLUMNS)
+    write_atomic(out / "mturk" / "template.html", html)
+    write_atomic(out / "mturk" / "batch-001.csv", page_csv(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)))
+    write_atomic(out / "labelstudio" / "config.xml", _labelstudio_config())
+    write_atomic(out / "labelstudio" / "tasks-001.json", json.dumps([{"data": r} for r in rows], indent=1) + "\n")
+    write_atomic(out / "appen" / "template.cml", _appen_template())
+    write_atomic(out / "appen" / "job-001.csv", page_csv(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)))
+    write_atomic(out / "key.jsonl", "".join(json.dumps(k, sort_keys=True) + "\n" for k in key))
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.parent.name != "images" and p.name != "manifest.json")
+    manifest = {"kind": "preference-export", "model_a": models[0], "model_b": models[1],
+                "runs": [str(r) for r in runs], "items": count, "presentations": len(rows),
+                "options": asdict(options), "image_base_url": base,
+                "platform_settings": {"assignments_per_presentation": options.ratings,
+                                      "max_presentations_per_worker": options.max_per_worker},
+                "files": {str(p.relative_to(out)): sha256_file(p) for p in files}}
+    write_json(out / "manifest.json", manifest)
+    return manifest
+
+
+def _key(folder: Path) -> dict[str, dict]:
+    path = folder / "key.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing; make the study with `python -m benchmark study export`")
+    return {row["presentation_id"]: row for row in map(json.loads, path.read_text().splitlines())}
+
+
+def simulate_study(folder: str | Path, platform: str = "appen", seed: int = 0, raters: int = 0,
+                   root: str | Path | None = None) -> Path:
+    """Answer the exported study with a seeded panel of SIMULATED raters, in ``platform``'s own
+    results format, every row marked simulated. A rater's judgement is grounded in the pictures:
+    the difference of the two outputs' squared error to the edit the instruction asked for (the
+    target), scaled, plus the rater's own noise and a lean toward picture A (position bias)."""
+    import aimi
+
+    if platform not in PLATFORMS:
+        raise ValueError(f"unknown platform {platform!r}; valid: {', '.join(PLATFORMS)}")
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    key = _key(folder)
+    options = StudyOptions(**manifest["options"])
+    runs = [Path(r) for r in manifest["runs"]]
+    outputs = {m: np.load(r / f"outputs-{options.split}.npz") for m, r in zip((manifest["model_a"], manifest["model_b"]), runs)}
+    size = next(iter(outputs.values()))["output"].shape[1]
+    dataset = aimi.AIMI(root, options.split, size, progress=False)
+    data = dataset.__getitems__(list(range(manifest["items"])))
+    index = {item: i for i, item in enumerate(data["id"])}
+    target = np.asarray(data["target"], dtype=np.float64) / 255
+    error = {m: ((o["output"][:len(target)].astype(np.float64) / 255 - target) ** 2).mean(axis=(1, 2, 3))
+             for m, o in outputs.items()}
+    rng = random.Random(seed)
+    presentations = list(key)
+    needed = len(presentations) * options.ratings
+    size_panel = raters or max(options.ratings + 1, -(-needed // options.max_per_worker) + 5)
+    panel = [{"id": f"sim-{k:03d}", "noise": rng.uniform(0.4, 1.0), "lean": rng.gauss(0.15, 0.15),
+              "gain": rng.uniform(0.7, 1.3), "done": 0} for k in range(size_panel)]
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    answers = []
+    for number, pid in enumerate(presentations):
+        row = key[pid]
+        free = [r for r in panel if r["done"] < options.max_per_worker]
+        if len(free) < options.ratings:
+            raise ValueError("the simulated panel is too small for this study; pass more raters")
+        i = index[row["item"]]
+        # positive: B is closer to what was asked; 0.01 MSE apart is one grade step
+        evidence = (error[row["shown_as_a"]][i] - error[row["shown_as_b"]][i]) / 0.01
+        for rater in rng.sample(free, options.ratings):
+            latent = rater["gain"] * evidence - rater["lean"] + rng.gauss(0, rater["noise"])
+            grade = 3 + int(np.clip(np.round(latent), -2, 2))
+            rater["done"] += 1
+            submitted = start + timedelta(seconds=37 * number + rng.randint(0, 30))
+            answers.append({"presentation_id": pid, "worker": rater["id"], "grade": grade, "submitted": submitted,
+                            "seconds": round(rng.lognormvariate(3.0, 0.4), 1),
+                            "assignment": _opaque(seed, "assignment", pid, rater["id"])})
+    out = folder / "results"
+    out.mkdir(exist_ok=True)
+    path = {"mturk": out / "mturk-results.csv", "labelstudio": out / "labelstudio-export.json",
+            "appen": out / "appen-full-report.csv"}[platform]
+    write_atomic(path, _results_file(platform, answers, key))
+    return path
+
+
+def _csv(header, rows) -> str:
+    """A data CSV (not pasted into a page): cells only guarded against spreadsheet formulas."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    return buffer.getvalue()
+
+
+def _results_file(platform: str, answers: list[dict], key: dict) -> str:
+    stamp = lambda t, fmt: t.strftime(fmt)  # noqa: E731
+    if platform == "mturk":
+        header = ["HITId", "HITTypeId", "Title", "AssignmentId", "WorkerId", "AssignmentStatus", "AcceptTime",
+                  "SubmitTime", "WorkTimeInSeconds", "RequesterAnnotation", "Input.presentation_id", "Answer.grade"]
+        rows = [[f"HIT{a['presentation_id']}", "STUDY", "Which edited avatar is better?", a["assignment"], a["worker"],
+                 "Submitted", stamp(a["submitted"] - timedelta(seconds=a["seconds"]), "%a %b %d %H:%M:%S UTC %Y"),
+                 stamp(a["submitted"], "%a %b %d %H:%M:%S UTC %Y"), str(int(a["seconds"])), "aimi-simulated",
+                 a["presentation_id"], str(a["grade"])] for a in answers]
+        return _csv(header, rows)
+    if platform == "appen":
+        header = ["_unit_id", "_created_at", "_id", "_started_at", "_tainted", "_channel", "_trust", "_worker_id",
+                  "presentation_id", "grade", "simulated"]
+        rows = [[a["presentation_id"], stamp(a["submitted"], "%m/%d/%Y %H:%M:%S"), a["assignment"],
+                 stamp(a["submitted"] - timedelta(seconds=a["seconds"]), "%m/%d/%Y %H:%M:%S"), "false", "simulated",
+                 "1", a["worker"], a["presentation_id"], str(a["grade"]), "true"] for a in answers]
+        return _csv(header, rows)
+    tasks: dict[str, dict] = {}
+    for a in answers:
+        task = tasks.setdefault(a["presentation_id"], {"id": len(tasks) + 1, "data": {"presentation_id": a["presentation_id"]},
+                                                       "annotations": [], "meta": {"simulated": True}})
+        task["annotations"].append({
+            "id": a["assignment"], "completed_by": {"email": f"{a['worker']}@simulated.invalid"},
+            "created_at": a["submitted"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "lead_time": a["seconds"],
+            "was_cancelled": False, "meta": {"simulated": True},
+            "result": [{"from_name": "grade", "to_name": "a", "type": "choices", "value": {"choices": [str(a["grade"])]}}]})
+    return json.dumps(list(tasks.values()), indent=1) + "\n"
+
+
+def collect_study(folder: str | Path, result_files, out: str | Path | None = None, salt: str = "aimi-study") -> dict:
+    """Ingest ``result_files`` (any supported platform), join the private key, drop unreadable
+    grades and ratings over the per-worker limit (counted), restore the order and analyse. Writes
+    ``study.json`` and ``ratings.csv`` (worker ids hashed with ``salt``) next to the export."""
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    key = _key(folder)
+    limit = manifest["platform_settings"]["max_presentations_per_worker"]
+    judgments = read_results(result_files, FIELDS)
+    ratings, dropped, per_worker = [], {"unknown_presentation": 0, "bad_grade": 0, "over_worker_limit": 0}, {}
+    for j in judgments:                       # read_results orders by submit time: a rater's first ones count
+        row = key.get(j.item_id)
+        if row is None:
+            dropped["unknown_presentation"] += 1
+            continue
+        if j.answer.strip() not in ("1", "2", "3", "4", "5"):
+            dropped["bad_grade"] += 1
+            continue
+        per_worker[j.worker_id] = per_worker.get(j.worker_id, 0) + 1
+        if per_worker[j.worker_id] > limit:
+            dropped["over_worker_limit"] += 1
+            continue
+        worker = hashlib.sha256(f"{salt}/{j.worker_id}".encode()).hexdigest()[:12]
+        ratings.append({"item": row["item"], "order": row["order"], "worker": worker,
+                        "grade_shown": int(j.answer.strip()), "simulated": j.simulated,
+                        "platform": j.platform})
+    study = analyse(ratings, manifest["model_a"], manifest["model_b"])
+    study.update(dropped=dropped, platforms=sorted({r["platform"] for r in ratings}),
+                 runs=manifest["runs"], note=("SIMULATED raters: not human judgements" if study["simulated"] else ""))
+    columns = ("item", "order", "worker", "grade_shown", "simulated", "platform")
+    write_atomic(folder / "ratings.csv", _csv(columns, ([str(r[c]) for c in columns] for r in ratings)))
+    write_json(Path(out) if out else folder / "study.json", study)
+    return study
