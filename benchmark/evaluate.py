@@ -18,6 +18,7 @@ import numpy as np
 
 from collection.files import sha256_file, write_atomic, write_json
 
+from .attributes import READER_VERSION, attribute_scores
 from .checkpoint import load_model
 from .metrics import METRICS, item_mse, mask_iou, region_mse
 from .stats import RESAMPLES, paired_comparison, summarize
@@ -41,8 +42,9 @@ def _float_images(array: np.ndarray) -> np.ndarray:
 
 
 def evaluate(run: str | Path, split: str = "test", root: str | Path | None = None, resamples: int = RESAMPLES,
-             batch_size: int = 64) -> dict:
-    """Evaluate ``run``'s best checkpoint on ``split``; returns (and writes) the results dict."""
+             batch_size: int = 64, attributes: bool = True) -> dict:
+    """Evaluate ``run``'s best checkpoint on ``split``; returns (and writes) the results dict.
+    ``attributes`` adds ``edit_acc`` and ``keep_acc`` read by synthesis (``attributes.py``)."""
     import aimi
     import torch
 
@@ -66,6 +68,14 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
     predicted = None if out["mask"] is None else out["mask"].numpy()
     scores = pixel_scores(output, target, mask, predicted)
     floor = pixel_scores(source, target, mask)
+    if attributes:
+        from collection import AvatarSpec
+
+        specs = [(AvatarSpec.from_dict(r["source"]), AvatarSpec.from_dict(r["target"]), r["attribute"])
+                 for r in dataset.rows]
+        sources, targets, changed = zip(*specs)
+        scores.update(attribute_scores(output_u8.transpose(0, 2, 3, 1), sources, targets, changed))
+        floor.update(attribute_scores(np.asarray(arrays["source"]), sources, targets, changed))
 
     config = json.loads((run / "config.json").read_text()) if (run / "config.json").is_file() else {}
     results = {
@@ -79,8 +89,10 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
         "metrics": {name: summarize(values, METRICS[name][0], resamples) for name, values in scores.items()},
         "identity": {name: summarize(values, METRICS[name][0], resamples) for name, values in floor.items()},
         "vs_identity": {name: paired_comparison(scores[name], floor[name], METRICS[name][0], resamples)
-                        for name in PIXEL_METRICS},
-        "classifier": None,
+                        for name in (*PIXEL_METRICS, *(("edit_acc", "keep_acc") if attributes else ()))},
+        "attribute_reader": {"version": READER_VERSION, "method": "nearest rendering per attribute",
+                             "renderer": "sprite", **{k: v for k, v in _versions().items()
+                                                      if k in ("python-avatars", "resvg")}} if attributes else None,
     }
     items = []
     for i in range(len(dataset)):

@@ -12,8 +12,8 @@ METRICS = {
     "mse_changed": ("lower", "MSE to the target where the ground truth changes (mask = 0)"),
     "mse_unchanged": ("lower", "MSE to the target where the ground truth keeps the source (mask = 1)"),
     "mask_iou": ("higher", "IoU of the predicted change region (mask < 0.5) with the true one"),
-    "edit_acc": ("higher", "the changed attribute reads as the target value (attribute classifier)"),
-    "keep_acc": ("higher", "the other visible attributes read as the source's (attribute classifier)"),
+    "edit_acc": ("higher", "the changed attribute reads as the target value (attribute reader)"),
+    "keep_acc": ("higher", "the other visible attributes read as the source's (attribute reader)"),
 }
 
 
