@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's two entry points (see README.md):
-#   bash run.sh main   set up, then run the main job on its embedded default
-#   bash run.sh test   set up (with the browser for the parity test), then run the whole test suite
+#   bash run.sh main   set up, then run the main job (the whole paper at the CPU preset) into out/
+#   bash run.sh test   set up (with the browser for the browser tests), then run the whole test suite
+#   bash run.sh crowd  the crowd round trip alone, with simulated workers, into out/crowd/
 # Set-up is idempotent: a venv in .venv, the project installed editable with its pinned deps.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -45,11 +46,17 @@ browser() {  # Debian's chromium for the real-browser tests; never `playwright i
 
 case "${1:-}" in
     main)
-        setup ""
+        # the whole paper on the CPU preset (about half an hour on 2 cores); AIMI_PRESET=paper on a GPU
+        setup train
         out=${AIMI_OUT:-out}
+        .venv/bin/python -m benchmark main --preset "${AIMI_PRESET:-cpu}" --out "$out"
+        ;;
+    crowd)
+        # the crowd round trip on 256 fresh pairs, answered by SIMULATED workers (no crowd is reachable)
+        setup ""
+        out=${AIMI_OUT:-out}/crowd
         .venv/bin/python -m collection pairs --n 256 --seed 0 --size 64 --out "$out/pairs" --png
         .venv/bin/python -m collection sheet --n 24 --seed 0 --out "$out/sheet.png"
-        # the crowd round trip, answered by SIMULATED workers (no crowd is reachable from here)
         .venv/bin/python -m collection export --pairs "$out/pairs" --out "$out/batch" \
             --image-base-url https://example.org/aimi/demo --gold 2 --distractors 8 --batch-size 100
         .venv/bin/python -m collection simulate --export "$out/batch" --out "$out/results" --seed 0
@@ -57,7 +64,7 @@ case "${1:-}" in
             "$out/results/labelstudio-export.json" "$out/results/appen-full-report.csv" --out "$out/answers.csv"
         .venv/bin/python -m collection clean "$out/answers.csv" --pairs "$out/pairs/pairs.jsonl" \
             --items "$out/batch/items.jsonl" --out "$out/clean" --mturk-results "$out/results/mturk-results.csv"
-        echo "main job done: $out/pairs/pairs.jsonl, $out/sheet.png, $out/clean/triplets.jsonl (simulated instructions)"
+        echo "crowd round trip done: $out/pairs/pairs.jsonl, $out/sheet.png, $out/clean/triplets.jsonl (simulated instructions)"
         ;;
     test)
         setup test
@@ -71,7 +78,7 @@ case "${1:-}" in
         exit "$rc"
         ;;
     *)
-        echo "usage: bash run.sh main|test [pytest args]" >&2
+        echo "usage: bash run.sh main|test|crowd [pytest args]" >&2
         exit 2
         ;;
 esac

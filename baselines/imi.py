@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-JOINS = ("4", "4+8")
+JOINS = ("4", "4+8", "all")
 GEN_LOSSES = ("fm", "bce", "fm+bce")
 
 
@@ -38,7 +38,8 @@ class IMIConfig:
     vocab_size: int = 1892        # paper: 1892; training sets it from the dataset's vocabulary
     sim: bool = False             # Source Image Masking (eqs. 7-8)
     composite: bool = False       # beyond the paper: output = mask * source + (1 - mask) * generated
-    join: str = "4+8"             # where phi_imm joins Gen: "4" (the paper's 512x4x4) or "4+8" (also 8x8)
+    join: str = "4+8"             # where phi_imm joins Gen: "4" (the paper's 512x4x4), "4+8" (also 8x8),
+                                  # "all" (every scale up to S/2, U-Net style: beyond the paper)
     # losses (read by the trainer; recorded with every run)
     gen_loss: str = "fm"          # the generator's adversarial term: feature matching (Salimans), GAN BCE, or both
     fm_weight: float = 1.0
@@ -234,9 +235,9 @@ class IMIGenerator(nn.Module):
         if cfg.sim:
             self.mask_generator = UpStack(cfg, cfg.image_feature + cfg.hidden, 1)
             self.masked_encoder = ConvTrunk(cfg)
-            extra[4] = cfg.widths[-1]
-            if cfg.join == "4+8":
-                extra[8] = cfg.widths[-2]
+            for k, width in enumerate(reversed(cfg.widths)):   # k = 0: 4x4, 1: 8x8, ...
+                if k == 0 or (k == 1 and cfg.join == "4+8") or cfg.join == "all":
+                    extra[4 * 2 ** k] = width
         self.generator = UpStack(cfg, cfg.hidden, 3, extra)
 
     def forward(self, source: torch.Tensor, tokens: torch.Tensor | None = None,
@@ -253,9 +254,9 @@ class IMIGenerator(nn.Module):
             mask = self.mask_generator(joint)              # (B, 1, S, S)
             gate = mask if train_mask else mask.detach()
             features = self.masked_encoder(source * gate)  # the mask is replicated over RGB
-            joins[4] = features[-1]                        # phi_imm (B, top, 4, 4)
-            if self.cfg.join == "4+8":
-                joins[8] = features[-2]                    # (B, top/2, 8, 8)
+            # features[-1] is phi_imm (B, top, 4, 4); features[-2] (B, top/2, 8, 8); ...
+            for resolution in self.generator.extra:
+                joins[resolution] = features[-1 - int(math.log2(resolution // 4))]
         generated = self.generator(phi_fc, joins)
         output = generated
         if self.cfg.composite:

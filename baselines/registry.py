@@ -17,6 +17,7 @@ MODELS = {
     "imi": (IMI, IMIConfig, {"sim": False}),                                  # w/o SIM (2018)
     "imi_sim": (IMI, IMIConfig, {"sim": True}),                               # w/ SIM (2019)
     "imi_sim_composite": (IMI, IMIConfig, {"sim": True, "composite": True}),  # beyond the paper
+    "imi_sim_unet": (IMI, IMIConfig, {"sim": True, "join": "all"}),          # beyond: masked source at every scale
 }
 
 PRESETS = {

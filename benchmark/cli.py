@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 import click
 
@@ -157,6 +158,27 @@ def leaderboard(inputs, out):
 
     files = build_leaderboard(inputs, out)
     click.echo(files["md"].read_text(), nl=False)
+
+
+@cli.command("main")
+@click.option("--preset", default="cpu", show_default=True, help="smoke (CI, about a minute), cpu, or paper (GPU).")
+@click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--phases", type=int, default=None, help="Phases per model (default: the preset's main-job schedule).")
+@click.option("--data-root", type=click.Path(file_okay=False), default=None)
+def main_command(preset, out, seed, phases, data_root):
+    """The whole paper: cache, train identity/imi/imi_sim and models beyond the paper, evaluate,
+    the preference study with SIMULATED raters, figures, leaderboard (printed). Rerunning resumes.
+
+    Example: python -m benchmark main --preset cpu --out out
+    """
+    from .main_job import MainConfig, run_main
+
+    summary = run_main(MainConfig(preset=preset, seed=seed, phases=phases), out, root=data_root,
+                       progress=os.environ.get("AIMI_QUIET") != "1")
+    click.echo(Path(summary["leaderboard"]["md"]).read_text(), nl=False)
+    click.echo(f"stage seconds: {json.dumps(summary['seconds'])}")
+    click.echo(f"everything is in {os.path.abspath(summary['out'])} (figures/, leaderboard/, study/, runs/)")
 
 
 @cli.group()

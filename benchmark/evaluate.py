@@ -42,9 +42,10 @@ def _float_images(array: np.ndarray) -> np.ndarray:
 
 
 def evaluate(run: str | Path, split: str = "test", root: str | Path | None = None, resamples: int = RESAMPLES,
-             batch_size: int = 64, attributes: bool = True) -> dict:
+             batch_size: int = 64, attributes: bool = True, limit: int = 0) -> dict:
     """Evaluate ``run``'s best checkpoint on ``split``; returns (and writes) the results dict.
-    ``attributes`` adds ``edit_acc`` and ``keep_acc`` read by synthesis (``attributes.py``)."""
+    ``attributes`` adds ``edit_acc`` and ``keep_acc`` read by synthesis (``attributes.py``);
+    ``limit`` evaluates only the first N items (smoke runs; the result records it)."""
     import aimi
     import torch
 
@@ -56,9 +57,10 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
     model, payload = load_model(checkpoint)
     size = model.cfg.size
     dataset = aimi.AIMI(root, split, size, progress=False)
-    arrays = dataset.__getitems__(list(range(len(dataset))))
+    count = min(limit, len(dataset)) if limit else len(dataset)
+    arrays = dataset.__getitems__(list(range(count)))
     with torch.no_grad():
-        out = predict(model, dataset, batch_size=batch_size)
+        out = predict(model, dataset, np.arange(count), batch_size=batch_size)
     output = out["output"].clamp(0, 1).numpy()
     # scores are taken on the uint8 outputs a user would save, so figures and numbers agree
     output_u8 = (output * 255).round().astype(np.uint8)
@@ -72,7 +74,7 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
         from collection import AvatarSpec
 
         specs = [(AvatarSpec.from_dict(r["source"]), AvatarSpec.from_dict(r["target"]), r["attribute"])
-                 for r in dataset.rows]
+                 for r in dataset.rows[:count]]
         sources, targets, changed = zip(*specs)
         scores.update(attribute_scores(output_u8.transpose(0, 2, 3, 1), sources, targets, changed))
         floor.update(attribute_scores(np.asarray(arrays["source"]), sources, targets, changed))
@@ -81,7 +83,7 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
     results = {
         "format": 1, "evaluator_version": EVALUATOR_VERSION, "model": payload["model"],
         "preset": payload.get("preset"), "seed": payload.get("train_config", {}).get("seed"),
-        "run": str(run), "split": split, "n": len(dataset),
+        "run": str(run), "split": split, "n": count, "limited": bool(limit and count < len(dataset)),
         "checkpoint": {"file": checkpoint.name, "phase": payload["phase"], "sha256": sha256_file(checkpoint)},
         "data_version": aimi.DATA_VERSION, "instructions": "simulated",
         "code_version": _versions().get("aimi"), "git": _git(), "trained_with": config.get("git"),
@@ -95,7 +97,7 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
                                                       if k in ("python-avatars", "resvg")}} if attributes else None,
     }
     items = []
-    for i in range(len(dataset)):
+    for i in range(count):
         row = {"id": arrays["id"][i], "pair_id": arrays["pair_id"][i], "attribute": arrays["attribute"][i]}
         row.update({name: _json_float(values[i]) for name, values in scores.items()})
         row.update({f"identity_{name}": _json_float(values[i]) for name, values in floor.items()})

@@ -1,0 +1,126 @@
+"""The whole paper in one command (the README's first command runs it):
+
+    python -m benchmark main --preset cpu --out out/
+
+builds the dataset cache, trains the identity floor, the paper's two models and the models beyond
+the paper, evaluates them on the test split, runs the five-grade preference study (imi vs imi_sim)
+with SIMULATED raters through the Appen adapter (the paper's platform), draws the figures and
+writes the leaderboard, all under ``out/``. Rerunning continues where it stopped: finished runs
+are kept (training resumes from ``last.pt``), evaluations whose checkpoint did not change are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+MODELS = ("identity", "imi", "imi_sim", "imi_sim_composite", "imi_sim_unet")
+
+# the main job's schedule per preset: phases per model, evaluation items (0: all), study items
+SCHEDULES = {
+    "smoke": {"phases": 4, "eval_limit": 24, "study_limit": 12},
+    "cpu": {"phases": 80, "eval_limit": 0, "study_limit": 0},
+    "paper": {"phases": 5000, "eval_limit": 0, "study_limit": 0},
+}
+
+
+@dataclass
+class MainConfig:
+    preset: str = "cpu"
+    seed: int = 0
+    phases: int | None = None     # default: the schedule's
+    models: tuple[str, ...] = MODELS
+    platform: str = "appen"
+
+
+def _say(message: str) -> None:
+    print(f"[main] {message}", flush=True)
+
+
+def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None, progress: bool = True) -> dict:
+    """Run the whole benchmark into ``out``; returns a summary (paths, seconds per stage)."""
+    import aimi
+    from baselines import PRESETS
+
+    from .evaluate import evaluate
+    from .figures import examples_by_phase, preference_bars, qualitative_grid, validation_curves
+    from .leaderboard import build_leaderboard
+    from .study import StudyOptions, collect_study, export_study, simulate_study
+    from .train import TrainConfig, train
+
+    if config.preset not in SCHEDULES:
+        raise ValueError(f"unknown preset {config.preset!r}; valid presets: {', '.join(SCHEDULES)}")
+    if "imi" not in config.models or "imi_sim" not in config.models:
+        raise ValueError("the main job compares imi and imi_sim: keep both in --models")
+    schedule = SCHEDULES[config.preset]
+    phases = config.phases or schedule["phases"]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    size = PRESETS[config.preset]["size"]
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+
+    t0 = time.perf_counter()
+    _say(f"dataset cache at {size} px (rendered once)")
+    for split in ("train", "val", "test"):
+        test_size = len(aimi.AIMI(root, split, size, progress=progress))
+    seconds["cache"] = time.perf_counter() - t0
+
+    runs = {}
+    for name in config.models:
+        t0 = time.perf_counter()
+        run = out / "runs" / f"{name}-{config.preset}-{config.seed}"
+        _say(f"train {name} ({config.preset} preset, {phases} phases) -> {run}")
+        changes = {"phases": phases} if name != "identity" else {}
+        train(TrainConfig.from_preset(name, config.preset, seed=config.seed, **changes), run, resume=True,
+              root=root, progress=progress)
+        runs[name] = run
+        seconds[f"train {name}"] = time.perf_counter() - t0
+
+    for name, run in runs.items():
+        t0 = time.perf_counter()
+        results = run / "results-test.json"
+        expected = min(schedule["eval_limit"] or test_size, test_size)
+        if not (_same_checkpoint(results, run / "best.pt") and json.loads(results.read_text())["n"] == expected):
+            _say(f"evaluate {name} on the test split")
+            evaluate(run, "test", root=root, limit=schedule["eval_limit"])
+        seconds[f"evaluate {name}"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    study_dir = out / "study"
+    _say(f"preference study imi vs imi_sim: export, SIMULATED raters ({config.platform} format), collect")
+    export_study(runs["imi"], runs["imi_sim"], study_dir, "https://example.org/aimi-study",
+                 StudyOptions(limit=schedule["study_limit"], seed=config.seed), root=root)
+    results_file = simulate_study(study_dir, config.platform, seed=config.seed, root=root)
+    study = collect_study(study_dir, [results_file])
+    seconds["study"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    _say("figures")
+    figures = out / "figures"
+    trained = [runs[n] for n in config.models if n != "identity"]
+    paths = validation_curves([runs[n] for n in config.models], figures / "validation-mse")
+    paths += examples_by_phase([runs["imi"], runs["imi_sim"]], figures / "examples-by-phase", root=root)
+    paths += qualitative_grid(trained, figures / "qualitative", root=root)
+    paths += preference_bars([study], figures / "preference")
+    seconds["figures"] = time.perf_counter() - t0
+
+    files = build_leaderboard([*runs.values(), study_dir / "study.json"], out / "leaderboard")
+    seconds["total"] = time.perf_counter() - started
+    summary = {"out": str(out), "preset": config.preset, "phases": phases, "runs": {k: str(v) for k, v in runs.items()},
+               "study": str(study_dir / "study.json"), "figures": [str(p) for p in paths],
+               "leaderboard": {k: str(v) for k, v in files.items()},
+               "seconds": {k: round(v, 1) for k, v in seconds.items()}, "simulated_study": study["simulated"]}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def _same_checkpoint(results: Path, checkpoint: Path) -> bool:
+    from collection.files import sha256_file
+
+    try:
+        return json.loads(results.read_text())["checkpoint"]["sha256"] == sha256_file(checkpoint)
+    except (OSError, ValueError, KeyError):
+        return False
