@@ -14,6 +14,9 @@ Columns (one row per judgment), in this order::
 - Appen full report (``_unit_id``, ``_worker_id``...): ``_tainted`` judgments are dropped.
 - Toloka results TSV (``INPUT:``, ``OUTPUT:``, ``ASSIGNMENT:`` columns).
 
+Other tasks name their own item column and answer field with :class:`Fields` (the benchmark's
+preference study: ``presentation_id`` and ``grade``, a Label Studio ``choices`` result).
+
 Simulated rows are recognised by a ``simulated`` column/field or the MTurk
 ``RequesterAnnotation`` ``aimi-simulated``. Merging is idempotent: the same (platform,
 assignment) twice is one row. A malformed file raises :class:`IngestError` naming the file, the
