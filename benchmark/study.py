@@ -134,11 +134,12 @@ def _appen_template() -> str:
 
 
 def export_study(run_a: str | Path, run_b: str | Path, out: str | Path, image_base_url: str,
-                 options: StudyOptions = StudyOptions(), root: str | Path | None = None) -> dict:
+                 options: StudyOptions | None = None, root: str | Path | None = None) -> dict:
     """Write the study's images, the three platforms' batches, ``key.jsonl`` and ``manifest.json``
     into ``out`` from two evaluated runs (``outputs-<split>.npz``); returns the manifest."""
     import aimi
 
+    options = options or StudyOptions()
     if not image_base_url.startswith("https://"):
         raise ValueError("image_base_url must be an https:// URL where the images/ folder will be served")
     runs = [Path(run_a), Path(run_b)]

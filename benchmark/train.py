@@ -35,7 +35,7 @@ from collection.files import write_atomic, write_json
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .predict import validation_scores
-from .schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard, steps_per_phase
+from .schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard
 from .steps import LOSS_NAMES, to_images, to_masks, train_step
 
 # schedule per preset (the model sizes are in baselines.PRESETS)

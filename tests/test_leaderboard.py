@@ -19,7 +19,7 @@ def test_leaderboard_matches_the_golden_files(tmp_path):
         GOLDEN.mkdir(exist_ok=True)
         for path in files.values():
             shutil.copy(path, GOLDEN / path.name)
-    for kind, path in files.items():
+    for path in files.values():
         assert path.read_text() == (GOLDEN / path.name).read_text(), f"{path.name} differs from the golden file"
 
 
