@@ -195,12 +195,19 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--steps", type=int, default=5, help="steps per timed pass (default 5)")
     t.add_argument("--batch", type=int, default=64)
     t.add_argument("--options", action="store_true", help="also time channels_last and bf16 autocast")
+    t.add_argument("--bf16-drift", action="store_true",
+                   help="instead: train one phase in float32 and in bf16 from the same start and compare the results")
     args = parser.parse_args(argv)
     if args.what == "train":
         from .speed_train import bench_train
 
         if args.steps <= 0 or args.batch <= 1:
             parser.error("--steps must be positive and --batch at least 2")
+        if args.bf16_drift:
+            from .speed_train import bf16_drift
+
+            bf16_drift(args.presets.split(",")[0], args.steps, args.batch)
+            return 0
         try:
             bench_train(tuple(args.presets.split(",")), tuple(args.models.split(",")), args.steps, args.batch,
                         args.options)

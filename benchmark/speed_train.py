@@ -131,3 +131,48 @@ def bench_train(presets=("cpu", "paper"), models=("imi", "imi_sim"), steps: int 
             print(f"  {preset:7s} {label:24s} {s:8.3f} {1 / s:8.2f} {count / 1e9:11.2f} {count / 1e9 / s:8.1f} "
                   f"{s / anchor_s:13.2f}x {count / anchor_flops:13.2f}x")
     return rows
+
+
+def bf16_drift(preset: str = "cpu", steps: int = 34, batch: int = 64) -> dict:
+    """Whether bf16 autocast changes results: the same model, data and steps (one phase on a
+    fixed instructed batch of real pairs) in float32 and in bf16; prints both runs' losses and the
+    difference of their outputs and of their MSE to the targets."""
+    import random
+
+    from baselines import get_model, model_config
+    from collection.pairs import make_pair
+
+    from .steps import train_step
+
+    size = model_config("imi_sim", preset).size
+    pairs = [make_pair(7, i, size) for i in range(batch)]
+    as_tensor = lambda k: torch.stack([torch.from_numpy(p[k]).permute(2, 0, 1).float() / 255 for p in pairs])  # noqa: E731
+    rng = random.Random(0)
+    data = {"source": as_tensor(1), "target": as_tensor(2),
+            "mask": torch.stack([torch.from_numpy(p[3]).float()[None] for p in pairs]),
+            "tokens": torch.tensor([[rng.randrange(2, 881) for _ in range(10)] for _ in pairs]),
+            "lengths": torch.full((batch,), 10)}
+    runs = {}
+    for label, amp in (("float32", contextlib.nullcontext), ("bf16", lambda: torch.autocast("cpu", dtype=torch.bfloat16))):
+        torch.manual_seed(0)
+        model = get_model("imi_sim", preset, data={"vocab_size": 881}).train()
+        opt_g = torch.optim.Adam(model.generator.parameters(), 2e-4, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(model.discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
+        t0 = time.perf_counter()
+        losses = [train_step(model.generator, model.discriminator, opt_g, opt_d, data, model.cfg, amp) for _ in range(steps)]
+        seconds = time.perf_counter() - t0
+        model.eval()
+        with torch.no_grad():
+            out = model(data["source"], data["tokens"], data["lengths"])["output"]
+        runs[label] = {"losses": losses, "output": out, "seconds": seconds,
+                       "mse": float(((out - data["target"]) ** 2).mean())}
+    a, b = runs["float32"], runs["bf16"]
+    report = {"steps": steps, "float32_mse": a["mse"], "bf16_mse": b["mse"],
+              "output_rms_difference": float(((a["output"] - b["output"]) ** 2).mean().sqrt()),
+              "final_g_l1": (float(a["losses"][-1]["g_l1"]), float(b["losses"][-1]["g_l1"])),
+              "final_g_mask": (float(a["losses"][-1]["g_mask"]), float(b["losses"][-1]["g_mask"])),
+              "time_ratio_bf16_over_float32": b["seconds"] / a["seconds"]}
+    print(f"bf16 drift after {steps} steps ({preset} preset, batch {batch}, one fixed batch of real pairs):")
+    for key, value in report.items():
+        print(f"  {key}: {value}")
+    return report

@@ -25,3 +25,9 @@ def test_train_benchmark_prints_ratios_against_dcgan(capsys):
     assert [r.split()[1] for r in rows] == ["dcgan", "imi", "imi", "imi", "imi_sim", "imi_sim", "imi_sim"]
     assert all(r.count("x") >= 2 for r in rows)
     assert main(["train", "--presets", "gpu", "--steps", "1"]) == 1
+
+
+def test_bf16_drift_compares_two_runs(capsys):
+    assert main(["train", "--presets", "smoke", "--steps", "2", "--batch", "4", "--bf16-drift"]) == 0
+    out = capsys.readouterr().out
+    assert "output_rms_difference" in out and "time_ratio_bf16_over_float32" in out
