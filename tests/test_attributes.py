@@ -25,3 +25,11 @@ def test_source_and_target_images_score_as_the_definitions_say():
         assert getattr(t, pair.attribute) in read_value(render(t, 32), s, pair.attribute)[1]
     scores = attribute_scores([target], [s], [t], [pair.attribute])
     assert scores["edit_acc"].tolist() == [1.0] and scores["keep_acc"].tolist() == [1.0]
+
+
+def test_reader_check_prints_a_table(capsys):
+    from benchmark.cli import main
+
+    assert main(["reader-check", "--n", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "reference renderer" in out and "background_color" in out
