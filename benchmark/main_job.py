@@ -21,7 +21,7 @@ MODELS = ("identity", "imi", "imi_sim", "imi_sim_composite", "imi_sim_unet")
 # the main job's schedule per preset: phases per model, evaluation items (0: all), study items
 SCHEDULES = {
     "smoke": {"phases": 4, "eval_limit": 24, "study_limit": 12},
-    "cpu": {"phases": 80, "eval_limit": 0, "study_limit": 0},
+    "cpu": {"phases": 64, "eval_limit": 0, "study_limit": 0},
     "paper": {"phases": 5000, "eval_limit": 0, "study_limit": 0},
 }
 
