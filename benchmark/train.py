@@ -258,7 +258,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
 
         started = time.perf_counter()
         if not getattr(model, "trainable", False):
-            if dist.main:
+            if dist.main and not (resume and (run / "best.pt").exists()):   # nothing to redo on --resume
                 scores = validation_scores(model, val_set, val_items, device=dist.device)
                 best = {"val_mse": scores["mse"], "phase": 0}
                 _log(run, {"phase": 0, "losses": {}, "val": scores, "seconds": 0.0})

@@ -27,3 +27,4 @@ def test_the_main_job_runs_the_whole_paper_and_resumes(tmp_path, data_root, caps
     assert main(["main", "--preset", "smoke", "--out", str(out), "--data-root", str(data_root)]) == 0
     assert (out / "runs" / "imi-smoke-0" / "last.pt").stat().st_mtime_ns == before
     assert (out / "leaderboard" / "leaderboard.md").read_text() == leaderboard
+    assert len((out / "runs" / "identity-smoke-0" / "metrics.jsonl").read_text().splitlines()) == 1
