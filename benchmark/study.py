@@ -187,7 +187,7 @@ def export_study(run_a: str | Path, run_b: str | Path, out: str | Path, image_ba
     write_atomic(out / "appen" / "template.cml", _appen_template())
     write_atomic(out / "appen" / "job-001.csv", page_csv(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)))
     write_atomic(out / "key.jsonl", "".join(json.dumps(k, sort_keys=True) + "\n" for k in key))
-    files = sorted(p for p in out.rglob("*") if p.is_file() and p.parent.name != "images" and p.name != "manifest.json")
+    files = sorted([*(p for platform in PLATFORMS for p in (out / platform).iterdir() if p.is_file()), out / "key.jsonl"])
     manifest = {"kind": "preference-export", "model_a": models[0], "model_b": models[1],
                 "runs": [str(r) for r in runs], "items": count, "presentations": len(rows),
                 "options": asdict(options), "image_base_url": base,
