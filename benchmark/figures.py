@@ -125,10 +125,11 @@ def qualitative_grid(runs, out: str | Path, items=(0, 1, 2, 3, 4, 5), split: str
     data = _val_items(items, size, split=split, root=root)
     columns = [("source", None), ("target", None)]
     for model, arrays in loaded:
-        columns.append((f"{model}\noutput", model))
-        columns.append((f"{model}\nchange", model))
+        label = model if len(model) <= 10 else model.replace("_", "_\n", 1)   # keep column titles apart
+        columns.append((f"{label}\noutput", model))
+        columns.append((f"{label}\nchange", model))
         if "mask" in arrays:
-            columns.append((f"{model}\nmask", model))
+            columns.append((f"{label}\nmask", model))
     fig, axes = plt.subplots(len(items), len(columns), figsize=(1.15 * len(columns), 1.5 * len(items) + 0.3),
                              squeeze=False, gridspec_kw={"hspace": 0.45})
     by_model = dict(loaded)
@@ -143,7 +144,7 @@ def qualitative_grid(runs, out: str | Path, items=(0, 1, 2, 3, 4, 5), split: str
                 if title.endswith("output"):
                     ax.imshow(arrays["output"][item], interpolation="nearest")
                 elif title.endswith("change"):
-                    ax.imshow(_error_map(arrays["output"][item], data["source"][r]), cmap="Reds", vmin=0, vmax=0.5,
+                    ax.imshow(_error_map(arrays["output"][item], data["source"][r]), cmap="Reds", vmin=0, vmax=0.25,
                               interpolation="nearest")
                 else:
                     ax.imshow(arrays["mask"][item], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
