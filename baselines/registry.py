@@ -46,6 +46,11 @@ def model_config(name: str, preset: str, data: dict | None = None, **overrides):
             raise ValueError(f"model {name!r} has no setting {key!r}; valid: {', '.join(sorted(valid))}")
         if key in fixed and overrides[key] != fixed[key]:
             raise ValueError(f"{key}={overrides[key]!r} contradicts model {name!r}; pick another model name")
+    # command-line values arrive parsed as JSON (--set join=4 gives 4): give each field its type
+    types = {f.name: f.type for f in fields(config_class)}
+    overrides = {k: (str(v) if types[k] in ("str", str) and not isinstance(v, str) else
+                     float(v) if types[k] in ("float", float) and isinstance(v, int) and not isinstance(v, bool) else v)
+                 for k, v in overrides.items()}
     values = {k: v for k, v in PRESETS[preset].items() if k in valid}
     values.update({k: v for k, v in (data or {}).items() if k in valid})
     values.update(fixed)

@@ -1,5 +1,5 @@
-"""``python -m benchmark``: a thin command line over the library (train now; evaluation, the
-preference study and the leaderboard build on it).
+"""``python -m benchmark``: a thin command line over the library (train, curves, evaluate, compare,
+leaderboard, the preference study, the attribute reader's check, and the main job).
 
 Library errors become one ``error: ...`` line on stderr and exit 1; bad flags exit 2.
 """
@@ -52,7 +52,8 @@ def parse_settings(pairs: tuple[str, ...]) -> dict:
 
 
 @cli.command()
-@click.option("--model", required=True, help="identity, imi (w/o SIM), imi_sim (w/ SIM), imi_sim_composite.")
+@click.option("--model", required=True,
+              help="identity, imi (w/o SIM), imi_sim (w/ SIM), imi_sim_composite, imi_sim_unet.")
 @click.option("--preset", default="cpu", show_default=True, help="smoke, cpu or paper.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder.")

@@ -86,6 +86,7 @@ def test_registry_errors_name_the_valid_choices():
         get_model("imi", "smoke", sim=True)
     with pytest.raises(ValueError, match="join must be one of"):
         IMIConfig(join="16")
+    assert model_config("imi_sim", "smoke", join=4, l1_weight=0).join == "4"    # --set join=4 arrives as 4
     with pytest.raises(ValueError, match="power of two"):
         IMIConfig(size=48)
     with pytest.raises(ValueError, match="composite needs sim"):
