@@ -13,9 +13,11 @@ import numpy as np
 
 from .curves import read_curve
 
-COLOURS = {"identity": "#777777", "imi": "#d95f02", "imi_sim": "#1b9e77", "imi_sim_composite": "#7570b3"}
+COLOURS = {"identity": "#777777", "imi": "#d95f02", "imi_sim": "#1b9e77", "imi_sim_composite": "#7570b3",
+           "imi_sim_unet": "#1f78b4"}
 LABELS = {"identity": "identity (output = source)", "imi": "IMI w/o SIM (baseline)", "imi_sim": "IMI w/ SIM",
-          "imi_sim_composite": "SIM + composite (beyond the paper)"}
+          "imi_sim_composite": "SIM + composite (beyond the paper)",
+          "imi_sim_unet": "SIM + masked source at every scale (beyond the paper)"}
 
 
 def _pyplot():
