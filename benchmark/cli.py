@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -262,26 +261,11 @@ def study_collect(folder, results):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
-    from .checkpoint import FORMAT  # noqa: F401  (torch import errors surface here, with the message below)
+    from collection.cli import run_click
+
     from .train import TrainingError
 
-    try:
-        cli.main(args=argv, prog_name="python -m benchmark", standalone_mode=False)
-    except click.exceptions.Exit as e:
-        return e.exit_code
-    except click.exceptions.Abort:
-        print("error: aborted", file=sys.stderr)
-        return 1
-    except click.UsageError as e:
-        print(f"error: {e.format_message()} (see --help)", file=sys.stderr)
-        return 2
-    except click.ClickException as e:
-        print(f"error: {e.format_message()}", file=sys.stderr)
-        return 1
-    except (TrainingError, ValueError, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
+    return run_click(cli, argv, "python -m benchmark", (TrainingError, ValueError, FileNotFoundError))
 
 
 __all__ = ["cli", "main", "parse_settings"]

@@ -313,10 +313,12 @@ def release(seed, out) -> None:
     click.echo(json.dumps(manifest["counts"]))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
+def run_click(group: click.Group, argv: list[str] | None, prog_name: str, errors: tuple[type[Exception], ...]) -> int:
+    """Run a click ``group`` and turn every error into one ``error: ...`` line and an exit code:
+    usage errors 2, ``errors`` (the library's) and click failures 1. Shared by this package's CLI
+    and ``python -m benchmark``."""
     try:
-        cli.main(args=argv, prog_name="python -m collection", standalone_mode=False)
+        group.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.exceptions.Abort:
@@ -328,10 +330,15 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as e:
         print(f"error: {e.format_message()}", file=sys.stderr)
         return 1
-    except (SpecError, JobError, ValueError) as e:
+    except errors as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
 
 
-__all__ = ["cli", "main"]
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
+    return run_click(cli, argv, "python -m collection", (SpecError, JobError, ValueError))
+
+
+__all__ = ["cli", "main", "run_click"]
