@@ -233,6 +233,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
         sample_items = val_items[:config.samples]
 
         start, best = 0, {"val_mse": math.inf, "phase": None}
+        saved = None                      # the phase of the last.pt on disk, if any
         opt_g = opt_d = None
         if getattr(model, "trainable", False):
             adam = {"lr": config.lr, "betas": (config.beta1, config.beta2)}
@@ -248,6 +249,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                 opt_d.load_state_dict(state["opt_d"])
             torch.set_rng_state(state["rng"]["torch"])
             start, best = int(state["phase"]), dict(state["best"])
+            saved = start
         if dist.main:
             run.mkdir(parents=True, exist_ok=True)
             run.joinpath("samples").mkdir(exist_ok=True)
@@ -310,8 +312,8 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                     bad = [f"{name}={float(v)}" for name, v in zip(LOSS_NAMES, values) if not math.isfinite(v)]
                     raise TrainingError(
                         f"phase {phase + 1} ({kind}), step {step + 1}: loss {', '.join(bad)}; training stopped. "
-                        + (f"The last good checkpoint is {run / 'last.pt'} (phase {_saved_phase(run)}); "
-                           if run.joinpath("last.pt").exists() else "No checkpoint was written yet; ")
+                        + (f"The last good checkpoint is {run / 'last.pt'} (phase {saved}); "
+                           if saved is not None else "No checkpoint was written yet; ")
                         + "lower the learning rate (--set lr=...) or turn off --bf16, then --resume")
                 for name, value in zip(LOSS_NAMES, values):
                     phase_sum[name] += value
@@ -337,6 +339,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                 if dist.main:
                     _save(run / "last.pt", model, config, description, done, best,
                           {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()})
+                saved = done
                 dist.barrier()
             if bar is not None:
                 bar.update(1)
@@ -351,13 +354,6 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                 "best_phase": best["phase"], "seconds": round(time.perf_counter() - started, 3)}
     finally:
         dist.close()
-
-
-def _saved_phase(run: Path) -> int | str:
-    try:
-        return int(load_checkpoint(run / "last.pt")["phase"])
-    except (OSError, ValueError, KeyError):
-        return "?"
 
 
 def _broadcast(best: dict, dist: _Distributed) -> dict:
