@@ -134,21 +134,27 @@ class Editor:
                 "attributes": [{"name": a.name, "values": list(a.values)} for a in schema().values()],
                 "vocabulary_size": len(self.vocabulary), "size": self.size}
 
-    def avatar(self, body: dict) -> dict:
-        from collection import AvatarSpec, SpecError, render, sample_spec, seeded_rng
+    @staticmethod
+    def _spec(body: dict):
+        """The spec a request names: ``spec`` (every attribute) or ``seed`` (a random avatar)."""
+        from collection import AvatarSpec, SpecError, sample_spec, seeded_rng
 
         try:
             if "spec" in body:
                 if not isinstance(body["spec"], dict):
                     raise RequestError(400, "spec must be an object of attribute: value")
-                spec = AvatarSpec.from_dict(body["spec"])
-            else:
-                seed = body.get("seed", 0)
-                if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 63:
-                    raise RequestError(400, "seed must be a non-negative integer")
-                spec = sample_spec(seeded_rng("demo", seed, 0))
+                return AvatarSpec.from_dict(body["spec"])
+            seed = body.get("seed", 0)
+            if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 63:
+                raise RequestError(400, "seed must be a non-negative integer")
+            return sample_spec(seeded_rng("demo", seed, 0))
         except SpecError as error:
             raise RequestError(400, str(error)) from None
+
+    def avatar(self, body: dict) -> dict:
+        from collection import render
+
+        spec = self._spec(body)
         return {"spec": spec.to_dict(), "image": data_url(render(spec, self.size))}
 
     def tokens(self, instruction: str) -> tuple[list[int], list[str]]:
@@ -170,7 +176,9 @@ class Editor:
         if "image" in body:
             source = read_image(body["image"])
         elif "spec" in body:
-            source = read_image(self.avatar({"spec": body["spec"]})["image"])
+            from collection import render
+
+            source = render(self._spec({"spec": body["spec"]}), self.size)
         else:
             raise RequestError(400, "send the source as image (a data URL) or spec")
         wanted = body.get("models") or list(self.models)
