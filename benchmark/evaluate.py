@@ -22,6 +22,7 @@ from .attributes import READER_VERSION, attribute_scores
 from .checkpoint import load_model
 from .metrics import METRICS, item_mse, mask_iou, region_mse
 from .stats import RESAMPLES, paired_comparison, summarize
+from .steps import to_images
 
 EVALUATOR_VERSION = "1"
 PIXEL_METRICS = ("mse", "mse_changed", "mse_unchanged")
@@ -35,10 +36,6 @@ def pixel_scores(output, target, mask, predicted_mask=None) -> dict[str, np.ndar
     if predicted_mask is not None:
         scores["mask_iou"] = mask_iou(predicted_mask, mask)
     return scores
-
-
-def _float_images(array: np.ndarray) -> np.ndarray:
-    return np.asarray(array, dtype=np.float32).transpose(0, 3, 1, 2) / 255
 
 
 def evaluate(run: str | Path, split: str = "test", root: str | Path | None = None, resamples: int = RESAMPLES,
@@ -65,7 +62,7 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
     # scores are taken on the uint8 outputs a user would save, so figures and numbers agree
     output_u8 = (output * 255).round().astype(np.uint8)
     output = output_u8.astype(np.float32) / 255
-    source, target = _float_images(arrays["source"]), _float_images(arrays["target"])
+    source, target = to_images(arrays["source"]).numpy(), to_images(arrays["target"]).numpy()
     mask = np.asarray(arrays["mask"], dtype=np.float32)
     predicted = None if out["mask"] is None else out["mask"].numpy()
     scores = pixel_scores(output, target, mask, predicted)
