@@ -83,7 +83,7 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
         t0 = time.perf_counter()
         results = run / "results-test.json"
         expected = min(schedule["eval_limit"] or test_size, test_size)
-        if not (_same_checkpoint(results, run / "best.pt") and json.loads(results.read_text())["n"] == expected):
+        if not _current(results, run / "best.pt", expected):
             _say(f"evaluate {name} on the test split")
             evaluate(run, "test", root=root, limit=schedule["eval_limit"])
         seconds[f"evaluate {name}"] = time.perf_counter() - t0
@@ -117,10 +117,12 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
     return summary
 
 
-def _same_checkpoint(results: Path, checkpoint: Path) -> bool:
+def _current(results: Path, checkpoint: Path, n: int) -> bool:
+    """Whether ``results`` were made from this ``checkpoint`` on ``n`` items (then evaluation is kept)."""
     from collection.files import sha256_file
 
     try:
-        return json.loads(results.read_text())["checkpoint"]["sha256"] == sha256_file(checkpoint)
+        done = json.loads(results.read_text())
+        return done["checkpoint"]["sha256"] == sha256_file(checkpoint) and done["n"] == n
     except (OSError, ValueError, KeyError):
         return False
