@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from collection import AvatarSpec, render_batch
-from collection.compose import check_size
+from collection.render.compose import check_size
 from collection.files import sha256_file, write_json
 from collection.pairs import change_mask
 

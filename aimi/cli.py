@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from collection.compose import SIZES
+from collection.render.compose import SIZES
 
 from .cache import materialize, problems
 from .release import SPLITS, ReleaseError, load_release

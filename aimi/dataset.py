@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from collection import AvatarSpec, render, sample_spec, seeded_rng
-from collection.compose import SIZES, check_size
+from collection.render.compose import SIZES, check_size
 
 from .cache import ARRAYS, cache_dir, materialize, problems
 from .release import SPLITS, check_split, load_release, split_rows

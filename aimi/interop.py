@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 from collection.files import sha256_file, write_atomic
-from collection.raster import png_bytes
+from collection.render.raster import png_bytes
 
 from .dataset import AIMI
 from .release import DATA_VERSION, SPLITS

@@ -69,7 +69,7 @@ def find_checkpoints(paths) -> list[Path]:
 
 
 def data_url(image: np.ndarray) -> str:
-    from collection.raster import png_bytes
+    from collection.render.raster import png_bytes
 
     return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from collection.files import sha256_file, write_atomic, write_json
-from collection.ingest import Fields, read_results
-from collection.mturk import SUBMIT_URL, lint
-from collection.raster import png_bytes
+from collection.crowd.ingest import Fields, read_results
+from collection.crowd.platforms.mturk import SUBMIT_URL, lint
+from collection.render.raster import png_bytes
 from collection.safety import csv_cell, escape_html, page_csv
 
 from .preference import analyse

@@ -3,14 +3,8 @@
 The distribution is named ``aimi``; this package is its ``collection`` part.
 """
 
-from importlib import metadata as _metadata
-
-try:
-    __version__ = _metadata.version("aimi")
-except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
-
-from .attributes import (  # noqa: E402
+from .version import __version__
+from .attributes import (
     ATTRIBUTE_NAMES,
     Attribute,
     AvatarSpec,
@@ -21,10 +15,10 @@ from .attributes import (  # noqa: E402
     seeded_rng,
     visible_attributes,
 )
-from .batch import Job, JobError, run_job  # noqa: E402
-from .compose import SIZES, compose_svg  # noqa: E402
-from .pairs import Pair, change_mask, make_pair  # noqa: E402
-from .raster import RENDERERS, rasterise, render, render_batch, render_reference  # noqa: E402
+from .batch import Job, JobError, run_job
+from .render.compose import SIZES, compose_svg
+from .pairs import Pair, change_mask, make_pair
+from .render.raster import RENDERERS, rasterise, render, render_batch, render_reference
 
 __all__ = [
     "ATTRIBUTE_NAMES", "Attribute", "AvatarSpec", "Job", "JobError", "Pair", "RENDERERS", "SIZES",

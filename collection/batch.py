@@ -32,12 +32,12 @@ from typing import Iterable
 
 import numpy as np
 
-from . import __version__
+from .version import __version__
 from .attributes import sample_spec, seeded_rng
-from .compose import check_size
+from .render.compose import check_size
 from .files import create_once, write_atomic, write_json
 from .pairs import check_attributes, make_pair
-from .raster import check_renderer, png_bytes, render
+from .render.raster import check_renderer, png_bytes, render
 
 KINDS = ("avatars", "pairs")
 
@@ -304,7 +304,7 @@ def run_job(job: Job, out: str | os.PathLike, shard: str | None = None, workers:
 
 
 def _map_parts(job: Job, out: Path, parts: list[int], workers: int) -> Iterable[dict]:
-    from .sprites import load_or_build
+    from .render.sprites import load_or_build
 
     if workers == 1 or len(parts) <= 1:
         if job.renderer == "sprite" and parts:

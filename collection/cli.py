@@ -12,10 +12,10 @@ import sys
 
 import click
 
-from . import __version__
+from .version import __version__
 from .attributes import SpecError, attribute, sample_spec, schema, seeded_rng, visible_attributes
 from .batch import Job, JobError, run_job
-from .compose import SIZES, check_size
+from .render.compose import SIZES, check_size
 from .files import write_atomic
 
 SIZE = click.option("--size", type=int, default=64, show_default=True,
@@ -159,8 +159,8 @@ def show(settings, seed, size, out, renderer) -> None:
     Example:
       python -m collection show --set top=bob --set hair_color=red --out out/one.png
     """
-    from .compose import compose_svg
-    from .raster import png_bytes, render as render_one
+    from .render.compose import compose_svg
+    from .render.raster import png_bytes, render as render_one
 
     check_size(size)
     changes = {}
@@ -208,7 +208,7 @@ def export(pairs_dir, out, platforms, image_base_url, assignments, max_per_worke
       python -m collection export --pairs out/pairs --out out/batch \\
           --image-base-url https://example.org/aimi/batch1 --gold 5 --distractors 20 --batch-size 500
     """
-    from .export import PLATFORMS, ExportOptions, export_batch
+    from .crowd.export import PLATFORMS, ExportOptions, export_batch
 
     chosen = PLATFORMS if "all" in platforms else tuple(dict.fromkeys(platforms))
     options = ExportOptions(platforms=chosen, image_base_url=image_base_url, assignments=assignments,
@@ -234,7 +234,7 @@ def simulate(export_dir, out, panel_size, seed) -> None:
     Example:
       python -m collection simulate --export out/batch --out out/results --seed 0
     """
-    from .simulate import simulate as run
+    from .crowd.simulate import simulate as run
 
     click.echo(json.dumps(run(export_dir, out, seed=seed, panel_size=panel_size)))
 
@@ -251,7 +251,7 @@ def ingest(files, out) -> None:
     Example:
       python -m collection ingest results/*.csv results/export.json --out out/answers.csv
     """
-    from .ingest import read_results, write_answers
+    from .crowd.ingest import read_results, write_answers
 
     rows = write_answers(read_results(files), out)
     by_platform: dict[str, int] = {}
@@ -287,7 +287,7 @@ def clean_command(answers, pairs_path, items_path, out, min_chars, min_seconds, 
       python -m collection clean out/answers.csv --pairs out/pairs/pairs.jsonl \\
           --items out/batch/items.jsonl --out out/clean
     """
-    from .clean import CleanConfig, clean
+    from .crowd.clean import CleanConfig, clean
 
     config = CleanConfig(min_chars=min_chars, min_seconds=min_seconds, max_per_worker=max_per_worker)
     report = clean(answers, pairs_path, out, items_path, config, salt, mturk_results)

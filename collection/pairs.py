@@ -23,8 +23,8 @@ from typing import Sequence
 import numpy as np
 
 from .attributes import AvatarSpec, attribute, pick, sample_spec, seeded_rng, visible_attributes
-from .compose import check_size
-from .raster import check_renderer, render
+from .render.compose import check_size
+from .render.raster import check_renderer, render
 
 VISIBLE_LEVEL = 16
 MIN_VISIBLE_PIXELS_AT_64 = 4

@@ -23,15 +23,15 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
+from .version import __version__
 from .attributes import AvatarSpec
 from .batch import Job, run_job
-from .clean import CleanConfig, clean
-from .export import ExportOptions, export_batch
+from .crowd.clean import CleanConfig, clean
+from .crowd.export import ExportOptions, export_batch
 from .files import write_atomic, write_json
-from .ingest import read_results, write_answers
-from .raster import render
-from .simulate import simulate
+from .crowd.ingest import read_results, write_answers
+from .render.raster import render
+from .crowd.simulate import simulate
 from .vocabulary import build_vocabulary, encode
 
 DATA_VERSION = 1

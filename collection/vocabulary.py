@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
-from .lexicon import words
+from .crowd.lexicon import words
 
 PAD, UNK = "<pad>", "<unk>"
 

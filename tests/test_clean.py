@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from collection.clean import CleanConfig, clean, hash_worker, judge
-from collection.ingest import Judgment, write_answers
+from collection.crowd.clean import CleanConfig, clean, hash_worker, judge
+from collection.crowd.ingest import Judgment, write_answers
 
 PAIR = {"pair_id": "p1", "attribute": "accessory", "from_value": "none", "to_value": "round",
         "source_id": "s", "target_id": "t", "source": {}, "target": {}}
@@ -78,7 +78,7 @@ def test_mturk_results_come_back_with_approve_and_reject_filled(tmp_path):
     import csv
     from pathlib import Path
 
-    from collection.ingest import read_results
+    from collection.crowd.ingest import read_results
 
     fixture = Path(__file__).parent / "fixtures" / "results" / "mturk_classic.csv"
     pair = dict(PAIR, pair_id="p1")

@@ -3,10 +3,10 @@
 import json
 
 from collection import Job, run_job
-from collection.clean import clean
-from collection.export import ExportOptions, export_batch
-from collection.ingest import read_answers, read_results, write_answers
-from collection.simulate import simulate
+from collection.crowd.clean import clean
+from collection.crowd.export import ExportOptions, export_batch
+from collection.crowd.ingest import read_answers, read_results, write_answers
+from collection.crowd.simulate import simulate
 
 
 def test_round_trip(tmp_path):

@@ -5,9 +5,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from collection import Job, run_job
-from collection import mturk
-from collection.export import ExportError, ExportOptions, export_batch
-from collection.mturk import TemplateError
+from collection.crowd.platforms import mturk
+from collection.crowd.export import ExportError, ExportOptions, export_batch
+from collection.crowd.platforms.mturk import TemplateError
 
 URL = "https://example.org/aimi/b1"
 
@@ -81,7 +81,7 @@ def test_hostile_text_is_escaped_in_pages_and_neutralised_in_csv(pairs_dir, tmp_
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(pairs_dir, tmp_path):
-    from collection.export import Item
+    from collection.crowd.export import Item
 
     item = Item("=1+1", "pair", "p", "eyes", "a", "b", "@x", "-y")
     text = mturk.batch_csv([item])

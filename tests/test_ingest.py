@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from collection.ingest import IngestError, detect, parse_time, read_answers, read_results, write_answers
+from collection.crowd.ingest import IngestError, detect, parse_time, read_answers, read_results, write_answers
 
 FIX = Path(__file__).parent / "fixtures" / "results"
 ALL = sorted(FIX.iterdir())

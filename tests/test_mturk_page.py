@@ -7,11 +7,12 @@ import urllib.parse
 
 import pytest
 
-from collection import Job, mturk, run_job
-from collection.clean import clean
-from collection.export import ExportOptions, export_batch
-from collection.ingest import read_results, write_answers
-from collection.lexicon import VALUES
+from collection import Job, run_job
+from collection.crowd.platforms import mturk
+from collection.crowd.clean import clean
+from collection.crowd.export import ExportOptions, export_batch
+from collection.crowd.ingest import read_results, write_answers
+from collection.crowd.lexicon import VALUES
 
 pytestmark = pytest.mark.browser
 

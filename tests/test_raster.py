@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from collection import RENDERERS, SIZES, AvatarSpec, compose_svg, render, render_reference
-from collection.compose import check_size
+from collection.render.compose import check_size
 
 SPEC = AvatarSpec(
     top="bob", hat_color="black", hair_color="auburn", facial_hair="none",

@@ -4,10 +4,10 @@ import json
 import pytest
 
 from collection import Job, run_job
-from collection.export import ExportOptions, export_batch
-from collection.ingest import read_results
-from collection.lexicon import names_change
-from collection.simulate import make_panel, measure_panel, pattern, simulate
+from collection.crowd.export import ExportOptions, export_batch
+from collection.crowd.ingest import read_results
+from collection.crowd.lexicon import names_change
+from collection.crowd.simulate import make_panel, measure_panel, pattern, simulate
 
 
 def test_panel_goals_on_5000_pairs():

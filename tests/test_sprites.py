@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from collection import attribute, compose_svg, rasterise, render_reference, sample_spec
-from collection.composite import composite
-from collection.sprites import cache_key, cache_path, load_or_build
+from collection.render.composite import composite
+from collection.render.sprites import cache_key, cache_path, load_or_build
 
 MAX_DIFF = 4  # /255, per pixel
 MEAN_DIFF = 0.1  # /255, over the sweep
@@ -85,7 +85,7 @@ def test_cache_is_keyed_by_versions_and_rebuilt_when_corrupt(tmp_path, monkeypat
 
 def test_two_processes_building_at_once_agree(tmp_path):
     env = {**os.environ, "AIMI_SPRITE_CACHE": str(tmp_path)}
-    code = ("from collection.sprites import load_or_build, cache_path;"
+    code = ("from collection.render.sprites import load_or_build, cache_path;"
             "import hashlib; load_or_build(32);"
             "print(hashlib.sha256(cache_path(32).read_bytes()).hexdigest())")
     procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
@@ -98,7 +98,7 @@ def test_two_processes_building_at_once_agree(tmp_path):
 
 
 def test_cache_content_does_not_depend_on_how_the_build_was_shared():
-    from collection.sprites import build
+    from collection.render.sprites import build
 
     serial = build(32)
     shared = build(32, map, pieces=3)

@@ -8,7 +8,7 @@ import pytest
 
 from benchmark.evaluate import evaluate
 from benchmark.study import PLATFORMS, StudyOptions, collect_study, export_study, simulate_study
-from collection.mturk import fill
+from collection.crowd.platforms.mturk import fill
 
 
 @pytest.fixture(scope="module")

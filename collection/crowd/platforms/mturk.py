@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .files import write_atomic
-from .safety import escape_html, page_csv
+from ...files import write_atomic
+from ...safety import escape_html, page_csv
 
 COLUMNS = ("pair_id", "source_url", "target_url")
 SUBMIT_URL = "https://www.mturk.com/mturk/externalSubmit"

@@ -36,11 +36,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .export import EXAMPLE, TASK_TEXT
-from .files import write_atomic, write_json
+from ..files import write_atomic, write_json
 from .ingest import Judgment, read_answers
 from .lexicon import names_change, words
-from .pairs import read_pair_records
-from .safety import csv_cell
+from ..pairs import read_pair_records
+from ..safety import csv_cell
 
 RULES = ("empty", "too_short", "too_long", "placeholder", "copy_of_example", "not_english", "too_fast",
          "reused_text", "no_mention", "failed_checks", "over_cap")

@@ -8,37 +8,10 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from .attributes import AvatarSpec
+from ..attributes import AvatarSpec
 from .compose import check_size, compose_svg
-
-# The CIRCLE style leaves the corners transparent. Every consumer (renderer, browser parity test,
-# crowd pages) composites over this one colour, what a browser shows on a blank page.
-BACKGROUND_RGBA = (255, 255, 255, 255)
-_IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)  # resvg 0.2.0 wants the affine (a, b, c, d, e, f)
-
-_options = None
-
-
-def _resvg():
-    global _options
-    import resvg  # imported lazily: a clear message if the wheel is missing
-
-    if _options is None:
-        _options = resvg.usvg.Options.default()
-    return resvg, _options
-
-
-def rasterise(svg: str) -> np.ndarray:
-    """SVG text -> (H, W, 3) uint8, at the size the document declares, over white."""
-    resvg, options = _resvg()
-    tree = resvg.usvg.Tree.from_str(svg, options)
-    png = resvg.render(tree, _IDENTITY, bg_color=BACKGROUND_RGBA)
-    with Image.open(io.BytesIO(png)) as im:
-        rgba = np.asarray(im)
-    if rgba.ndim != 3 or rgba.shape[2] != 4:
-        raise RuntimeError(f"resvg returned an image of shape {rgba.shape}, expected RGBA")
-    return np.ascontiguousarray(rgba[:, :, :3])
-
+from .composite import composite
+from .rasterise import BACKGROUND_RGBA, rasterise
 
 RENDERERS = ("sprite", "reference")
 
@@ -60,8 +33,6 @@ def render(spec: AvatarSpec, size: int = 64, renderer: str = "sprite") -> np.nda
     reference, about 30x faster); ``"reference"`` rasterises the whole document with resvg."""
     if check_renderer(renderer) == "reference":
         return render_reference(spec, size)
-    from .composite import composite
-
     return composite(spec, size)
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from .files import write_atomic
+from ...files import write_atomic
 
 
 def config(task: str, example: str, min_length: int) -> str:

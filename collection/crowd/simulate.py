@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .attributes import pick, seeded_rng
+from ..attributes import pick, seeded_rng
 from .export import EXAMPLE
-from .files import write_atomic, write_json
+from ..files import write_atomic, write_json
 from .ingest import SIMULATED_MARK
 from .lexicon import NO_CHANGE, NOUNS, VALUES, words
 
@@ -471,8 +471,8 @@ def panel_figures(answers: list[tuple[str, str | None, str | None]]) -> dict:
 def measure_panel(n: int = 5000, seed: int = 0, panel_size: int = 60) -> dict:
     """Answer ``n`` random one-attribute changes (one answer each, no rendering needed) and
     return :func:`panel_figures` of the valid ones."""
-    from .attributes import attribute as attribute_of, sample_spec
-    from .pairs import changeable
+    from ..attributes import attribute as attribute_of, sample_spec
+    from ..pairs import changeable
 
     rng = seeded_rng("measure-panel", seed, 0)
     panel = [w for w in make_panel(seed, panel_size) if w.persona != "spammer"]

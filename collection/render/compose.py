@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from . import artwork
-from .attributes import AvatarSpec, attribute
+from .. import artwork
+from ..attributes import AvatarSpec, attribute
 
 SIZES = (32, 64, 128, 256)
 

@@ -13,8 +13,8 @@ from typing import Mapping
 
 import numpy as np
 
-from . import artwork
-from .attributes import AvatarSpec, attribute
+from .. import artwork
+from ..attributes import AvatarSpec, attribute
 from .compose import COLOUR_ATTRIBUTES, check_size
 from .sprites import load_or_build, top_colour_attribute
 

@@ -27,12 +27,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
-from . import __version__
-from .attributes import AvatarSpec, seeded_rng
-from .compose import check_size
-from .raster import png_bytes, render
-from .files import write_atomic, write_json
-from .pairs import read_pair_records
+from ..version import __version__
+from ..attributes import AvatarSpec, seeded_rng
+from ..render.compose import check_size
+from ..render.raster import png_bytes, render
+from ..files import write_atomic, write_json
+from ..pairs import read_pair_records
 
 PLATFORMS = ("mturk", "labelstudio", "appen")
 TASK_TEXT = ("The avatar on the right was made from the avatar on the left by changing one thing. "
@@ -189,7 +189,7 @@ def _with_images(batches: list[list[Item]], records: list[dict], out: Path,
 
 def export_batch(pairs_dir: str | Path, out: str | Path, options: ExportOptions) -> dict:
     """Write the export described in the module docstring; returns the manifest."""
-    from . import appen, labelstudio, mturk
+    from .platforms import appen, labelstudio, mturk
 
     out = Path(out)
     records = load_pairs(pairs_dir)

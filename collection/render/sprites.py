@@ -38,10 +38,11 @@ from xml.etree import ElementTree as ET
 import numpy as np
 from PIL import Image
 
-from . import artwork
-from .attributes import AvatarSpec, attribute, sample_spec, seeded_rng
+from .. import artwork
+from ..attributes import AvatarSpec, attribute, sample_spec, seeded_rng
 from .compose import check_size, compose_svg
-from .files import write_atomic
+from ..files import write_atomic
+from .rasterise import rasterise_rgba
 
 FORMAT = 1
 _NON_RENDERING = {"defs", "mask", "clipPath", "linearGradient", "radialGradient", "filter",
@@ -258,27 +259,18 @@ def sprite_jobs() -> tuple[list[SpriteJob], dict[str, dict[str, str]]]:
     return jobs, chains
 
 
-def _render_rgba(svg: str) -> np.ndarray:
-    from .raster import _resvg
-
-    resvg, options = _resvg()
-    png = resvg.render(resvg.usvg.Tree.from_str(svg, options), (1.0, 0.0, 0.0, 0.0, 1.0, 0.0))
-    with Image.open(io.BytesIO(png)) as im:
-        return np.asarray(im.convert("RGBA"))
-
-
 _SENTINEL = "#FE01FD"  # a colour no part uses: cut once, then paint it black and white
 
 
 def _render_job(job: SpriteJob, size: int) -> list[np.ndarray]:
     """The job's RGBA render(s) at ``size``: one, or black then white for a coloured layer."""
     if not job.colour_attribute:
-        return [_render_rgba(cut(compose_svg(job.spec, size, mark_layers=True), job.layer, job.segment))]
+        return [rasterise_rgba(cut(compose_svg(job.spec, size, mark_layers=True), job.layer, job.segment))]
     if _SENTINEL in compose_svg(job.spec, size, mark_layers=True):
         raise RuntimeError(f"sentinel colour {_SENTINEL} occurs in the art; choose another")
     svg = compose_svg(job.spec, size, colours={job.colour_attribute: _SENTINEL}, mark_layers=True)
     layer = cut(svg, job.layer, job.segment)
-    return [_render_rgba(layer.replace(_SENTINEL, colour)) for colour in (BLACK, WHITE)]
+    return [rasterise_rgba(layer.replace(_SENTINEL, colour)) for colour in (BLACK, WHITE)]
 
 
 def render_crops(size: int, numbers: list[int]) -> list[tuple | None]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .files import write_atomic
-from .lexicon import VALUES
-from .safety import escape_html, page_csv
+from ...files import write_atomic
+from ..lexicon import VALUES
+from ...safety import escape_html, page_csv
 
 COLUMNS = ("pair_id", "source_url", "target_url", "_golden", "instruction_gold", "instruction_gold_reason")
 

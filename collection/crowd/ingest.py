@@ -33,8 +33,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
-from .files import write_atomic
-from .safety import csv_cell_reversible, read_cell
+from ..files import write_atomic
+from ..safety import csv_cell_reversible, read_cell
 
 COLUMNS = ("item_id", "worker_id", "assignment_id", "platform", "answer", "submit_time",
            "work_time_s", "simulated")
