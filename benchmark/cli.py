@@ -73,7 +73,7 @@ def train(model, preset, seed, out, resume, phases, bf16, channels_last, threads
     Writes OUT/config.json, OUT/metrics.jsonl, OUT/last.pt, OUT/best.pt and OUT/samples/.
     Example: python -m benchmark train --model imi_sim --preset cpu --seed 0 --out runs/sim
     """
-    from .train import TrainConfig, train as run_training
+    from .training.train import TrainConfig, train as run_training
 
     changes = parse_settings(settings)
     train_fields = {f.name for f in fields(TrainConfig)} - {"model", "preset", "model_overrides"}
@@ -103,8 +103,8 @@ def curves(runs, out):
 
     Example: python -m benchmark curves runs/imi runs/imi_sim runs/identity --out figures/curves
     """
-    from .curves import convergence_claims, read_curve
-    from .figures import validation_curves
+    from .evaluation.curves import convergence_claims, read_curve
+    from .report.figures import validation_curves
 
     paths = validation_curves(runs, out)
     read = [read_curve(run) for run in runs]
@@ -125,7 +125,7 @@ def evaluate(runs, split, data_root):
 
     Example: python -m benchmark evaluate runs/imi runs/imi_sim --split test
     """
-    from .evaluate import evaluate as run_evaluation
+    from .evaluation.evaluate import evaluate as run_evaluation
 
     for run in runs:
         results = run_evaluation(run, split, root=data_root)
@@ -141,7 +141,7 @@ def evaluate(runs, split, data_root):
 def compare(run_a, run_b, split):
     """Paired tests of two evaluated runs on the same items (mean difference A - B with its
     interval, sign test, Wilcoxon). Example: python -m benchmark compare runs/imi_sim runs/imi"""
-    from .evaluate import compare as run_compare
+    from .evaluation.evaluate import compare as run_compare
 
     click.echo(json.dumps(run_compare(run_a, run_b, split), indent=1))
 
@@ -154,7 +154,7 @@ def leaderboard(inputs, out):
 
     Example: python -m benchmark leaderboard runs/ --out runs/leaderboard
     """
-    from .leaderboard import build_leaderboard
+    from .report.leaderboard import build_leaderboard
 
     files = build_leaderboard(inputs, out)
     click.echo(files["md"].read_text(), nl=False)
@@ -172,7 +172,7 @@ def reader_check(size, count, seed):
     """
     from collection import sample_spec, seeded_rng
 
-    from .attributes import READER_VERSION, reader_accuracy
+    from .evaluation.reader import READER_VERSION, reader_accuracy
 
     specs = [sample_spec(seeded_rng("reader-check", seed, i)) for i in range(count)]
     conditions = {"clean": {}, "reference renderer": {"renderer": "reference"}, "noise 0.05": {"noise": 0.05}}
@@ -227,7 +227,7 @@ def study():
 @click.option("--data-root", type=click.Path(file_okay=False), default=None)
 def study_export(run_a, run_b, out, image_base_url, limit, seed, data_root):
     """Batches for MTurk, Label Studio and Appen comparing two evaluated runs (A = RUN_A's model)."""
-    from .study import StudyOptions, export_study
+    from .preference.study import StudyOptions, export_study
 
     manifest = export_study(run_a, run_b, out, image_base_url, StudyOptions(limit=limit, seed=seed), root=data_root)
     click.echo(json.dumps({k: manifest[k] for k in ("model_a", "model_b", "items", "presentations")}))
@@ -240,7 +240,7 @@ def study_export(run_a, run_b, out, image_base_url, limit, seed, data_root):
 @click.option("--data-root", type=click.Path(file_okay=False), default=None)
 def study_simulate(folder, platform, seed, data_root):
     """Answer the study with SIMULATED raters in PLATFORM's results format (never human data)."""
-    from .study import simulate_study
+    from .preference.study import simulate_study
 
     click.echo(str(simulate_study(folder, platform, seed, root=data_root)))
 
@@ -250,7 +250,7 @@ def study_simulate(folder, platform, seed, data_root):
 @click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def study_collect(folder, results):
     """Ingest RESULTS, restore the order and write FOLDER/study.json; prints the headline figures."""
-    from .study import collect_study
+    from .preference.study import collect_study
 
     s = collect_study(folder, results)
     click.echo(json.dumps({"simulated": s["simulated"], "ratings": s["ratings"], "items": s["items"],
@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn every error into one line and a non-zero exit code."""
     from collection.cli import run_click
 
-    from .train import TrainingError
+    from .training.train import TrainingError
 
     return run_click(cli, argv, "python -m benchmark", (TrainingError, ValueError, FileNotFoundError))
 

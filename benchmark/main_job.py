@@ -44,11 +44,11 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
     import aimi
     from baselines import PRESETS
 
-    from .evaluate import evaluate
-    from .figures import examples_by_phase, preference_bars, qualitative_grid, validation_curves
-    from .leaderboard import build_leaderboard
-    from .study import StudyOptions, collect_study, export_study, simulate_study
-    from .train import TrainConfig, train
+    from .evaluation.evaluate import evaluate
+    from .report.figures import examples_by_phase, preference_bars, qualitative_grid, validation_curves
+    from .report.leaderboard import build_leaderboard
+    from .preference.study import StudyOptions, collect_study, export_study, simulate_study
+    from .training.train import TrainConfig, train
 
     if config.preset not in SCHEDULES:
         raise ValueError(f"unknown preset {config.preset!r}; valid presets: {', '.join(SCHEDULES)}")

@@ -127,7 +127,7 @@ def data_root(tmp_path_factory):
 @pytest.fixture(scope="session")
 def smoke_runs(tmp_path_factory, data_root):
     """Smoke-trained ``imi`` and ``imi_sim`` run folders (seconds each), shared by the session."""
-    from benchmark.train import TrainConfig, train
+    from benchmark.training.train import TrainConfig, train
 
     folder = tmp_path_factory.mktemp("smoke-runs")
     for name in ("imi", "imi_sim"):

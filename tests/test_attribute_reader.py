@@ -2,7 +2,7 @@
 
 import random
 
-from benchmark.attributes import attribute_scores, edit_and_keep, read_value, reader_accuracy
+from benchmark.evaluation.reader import attribute_scores, edit_and_keep, read_value, reader_accuracy
 from collection import make_pair, render, sample_spec
 
 

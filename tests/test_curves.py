@@ -5,7 +5,7 @@ import json
 import pytest
 
 from benchmark.cli import main
-from benchmark.curves import convergence_claims, first_phase_at_or_below, read_curve
+from benchmark.evaluation.curves import convergence_claims, first_phase_at_or_below, read_curve
 
 
 def _run(folder, model, mses, phases=None, preset="cpu"):

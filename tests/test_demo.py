@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmark.demo import MAX_BODY, Editor, main, serve
+from benchmark.demo.cli import main
+from benchmark.demo.server import MAX_BODY, Editor, serve
 
 
 @pytest.fixture(scope="module")

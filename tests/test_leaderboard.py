@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmark.cli import main
-from benchmark.leaderboard import build_leaderboard
+from benchmark.report.leaderboard import build_leaderboard
 
 FIXTURES = Path(__file__).parent / "fixtures" / "leaderboard"
 GOLDEN = Path(__file__).parent / "fixtures" / "leaderboard-golden"

@@ -1,9 +1,9 @@
-"""benchmark.metrics on tiny images with known answers."""
+"""benchmark.evaluation.metrics on tiny images with known answers."""
 
 import numpy as np
 import pytest
 
-from benchmark.metrics import METRICS, item_mse, mask_iou, region_mse
+from benchmark.evaluation.metrics import METRICS, item_mse, mask_iou, region_mse
 
 
 def _tiny():

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from baselines import MODELS, PRESETS, IMIConfig, get_model, model_config
-from benchmark.steps import train_step
+from benchmark.training.steps import train_step
 
 VOCAB = {"vocab_size": 50}
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from benchmark.preference import analyse, ratings_from_proportions, restore_order
+from benchmark.preference.analysis import analyse, ratings_from_proportions, restore_order
 
 
 def test_restore_order_flips_reversed_presentations():

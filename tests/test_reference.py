@@ -4,7 +4,7 @@ import random
 
 import numpy as np
 
-from benchmark.reference import python_avatars_svg
+from benchmark.speed.reference import python_avatars_svg
 from collection import attribute, rasterise, render_reference, sample_spec
 
 

@@ -1,6 +1,6 @@
 """The speed benchmark runs end to end (its numbers are printed, never asserted)."""
 
-from benchmark.speed import main
+from benchmark.speed.cli import main
 
 
 def test_render_benchmark_prints_ratios(capsys):

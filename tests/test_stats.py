@@ -1,9 +1,9 @@
-"""benchmark.stats against closed-form or published answers."""
+"""benchmark.evaluation.stats against closed-form or published answers."""
 
 import numpy as np
 import pytest
 
-from benchmark.stats import (bootstrap_ci, cluster_bootstrap_ci, krippendorff_alpha, paired_comparison, sign_test,
+from benchmark.evaluation.stats import (bootstrap_ci, cluster_bootstrap_ci, krippendorff_alpha, paired_comparison, sign_test,
                              summarize, wilcoxon_test)
 
 

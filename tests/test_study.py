@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from benchmark.evaluate import evaluate
-from benchmark.study import PLATFORMS, StudyOptions, collect_study, export_study, simulate_study
+from benchmark.evaluation.evaluate import evaluate
+from benchmark.preference.study import PLATFORMS, StudyOptions, collect_study, export_study, simulate_study
 from collection.crowd.platforms.mturk import fill
 
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark import train as train_module
-from benchmark.checkpoint import load_checkpoint, load_model
+from benchmark.training import train as train_module
+from benchmark.training.checkpoint import load_checkpoint, load_model
 from benchmark.cli import main
-from benchmark.schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard, steps_per_phase
-from benchmark.train import KILL_HOOK, TrainConfig, TrainingError, train
+from benchmark.training.schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard, steps_per_phase
+from benchmark.training.train import KILL_HOOK, TrainConfig, TrainingError, train
 
 
 def _cli(*args):

@@ -11,7 +11,7 @@ from PIL import Image
 from ..attributes import AvatarSpec
 from .compose import check_size, compose_svg
 from .composite import composite
-from .rasterise import BACKGROUND_RGBA, rasterise
+from .rasterise import rasterise
 
 RENDERERS = ("sprite", "reference")
 

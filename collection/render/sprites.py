@@ -36,7 +36,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import numpy as np
-from PIL import Image
 
 from .. import artwork
 from ..attributes import AvatarSpec, attribute, sample_spec, seeded_rng

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .curves import read_curve
+from ..evaluation.curves import read_curve
 
 COLOURS = {"identity": "#777777", "imi": "#d95f02", "imi_sim": "#1b9e77", "imi_sim_composite": "#7570b3",
            "imi_sim_unet": "#1f78b4"}

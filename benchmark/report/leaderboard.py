@@ -20,7 +20,7 @@ import numpy as np
 from collection.files import write_atomic
 from collection.safety import csv_cell
 
-from .metrics import METRICS
+from ..evaluation.metrics import METRICS
 
 ORDER = ("mse", "mse_changed", "mse_unchanged", "mask_iou", "edit_acc", "keep_acc")
 ARROW = {"lower": "↓", "higher": "↑"}

@@ -7,7 +7,7 @@
   pa+cairo   python-avatars' SVG rasterised by CairoSVG (what py-avataaars users do),
 one thread each, warm caches, and prints ms/avatar and the ratios against the sprite path.
 ``python -m benchmark.speed load`` times the dataset cache through a DataLoader against PNG files;
-``python -m benchmark.speed train`` times training steps against a plain DCGAN (speed_train.py).
+``python -m benchmark.speed train`` times training steps against a plain DCGAN (speed/train.py).
 ``--batch-count N`` also runs the sharded batch job (``collection render``) for N avatars at 64 px
 with ``--workers`` processes into an array file, starting from an empty sprite cache (the fill is
 included in the time).
@@ -15,11 +15,9 @@ included in the time).
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import statistics
-import sys
 import tempfile
 import time
 
@@ -173,64 +171,3 @@ def bench_load(size: int, workers: int, split: str = "train") -> None:
     anchor = best["one PNG file per image"]
     for name, rate in best.items():
         print(f"  best {name:24s} {rate:10.0f} samples/s  {rate / anchor:6.1f}x the PNG files' best")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmark.speed", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="what", required=True)
-    r = sub.add_parser("render", help="rendering: sprites vs reference vs python-avatars + resvg / CairoSVG")
-    r.add_argument("--n", type=int, default=200, help="avatars per measurement (default 200)")
-    r.add_argument("--sizes", default="32,64,128", help="comma-separated sizes (default 32,64,128)")
-    r.add_argument("--batch-count", type=int, default=0,
-                   help="also time the sharded batch job on this many avatars (0: skip)")
-    r.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    ld = sub.add_parser("load", help="loading: the aimi cache vs PNG files vs memory, through a DataLoader")
-    ld.add_argument("--size", type=int, default=64)
-    ld.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    ld.add_argument("--split", default="train", choices=("train", "val", "test"))
-    t = sub.add_parser("train", help="training steps/s of imi and imi_sim vs a plain DCGAN, and GFLOP/s")
-    t.add_argument("--presets", default="cpu,paper", help="comma-separated presets (default cpu,paper)")
-    t.add_argument("--models", default="imi,imi_sim", help="comma-separated models (default imi,imi_sim)")
-    t.add_argument("--steps", type=int, default=5, help="steps per timed pass (default 5)")
-    t.add_argument("--batch", type=int, default=64)
-    t.add_argument("--options", action="store_true", help="also time channels_last and bf16 autocast")
-    t.add_argument("--bf16-drift", action="store_true",
-                   help="instead: train one phase in float32 and in bf16 from the same start and compare the results")
-    args = parser.parse_args(argv)
-    if args.what == "train":
-        from .speed_train import bench_train
-
-        if args.steps <= 0 or args.batch <= 1:
-            parser.error("--steps must be positive and --batch at least 2")
-        if args.bf16_drift:
-            from .speed_train import bf16_drift
-
-            bf16_drift(args.presets.split(",")[0], args.steps, args.batch)
-            return 0
-        try:
-            bench_train(tuple(args.presets.split(",")), tuple(args.models.split(",")), args.steps, args.batch,
-                        args.options)
-        except ValueError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        return 0
-    if args.what == "load":
-        bench_load(args.size, args.workers, args.split)
-        return 0
-    if args.n <= 0:
-        parser.error("--n must be positive")
-    try:
-        sizes = [int(s) for s in args.sizes.split(",")]
-    except ValueError:
-        parser.error(f"--sizes wants numbers like 32,64,128, got {args.sizes!r}")
-    try:
-        bench_render(args.n, sizes, args.batch_count, args.workers)
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

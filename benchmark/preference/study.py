@@ -28,7 +28,7 @@ from collection.crowd.platforms.mturk import SUBMIT_URL, lint
 from collection.render.raster import png_bytes
 from collection.safety import csv_cell, escape_html, page_csv
 
-from .preference import analyse
+from .analysis import analyse
 
 FIELDS = Fields(item="presentation_id", answer="grade")
 COLUMNS = ("presentation_id", "source_url", "a_url", "b_url", "instruction")

@@ -18,11 +18,11 @@ import numpy as np
 
 from collection.files import sha256_file, write_atomic, write_json
 
-from .attributes import READER_VERSION, attribute_scores
-from .checkpoint import load_model
+from .reader import READER_VERSION, attribute_scores
+from ..training.checkpoint import load_model
 from .metrics import METRICS, item_mse, mask_iou, region_mse
 from .stats import RESAMPLES, paired_comparison, summarize
-from .steps import to_images
+from ..training.steps import to_images
 
 EVALUATOR_VERSION = "1"
 PIXEL_METRICS = ("mse", "mse_changed", "mse_unchanged")
@@ -46,8 +46,8 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
     import aimi
     import torch
 
-    from .predict import predict
-    from .train import _git, _versions
+    from ..training.predict import predict
+    from ..training.train import _git, _versions
 
     run = Path(run)
     checkpoint = run / "best.pt"

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .stats import RESAMPLES, cluster_bootstrap_ci, krippendorff_alpha_units, sign_test, wilcoxon_test
+from ..evaluation.stats import RESAMPLES, cluster_bootstrap_ci, krippendorff_alpha_units, sign_test, wilcoxon_test
 
 ORDERS = ("forward", "reversed")
 

@@ -27,7 +27,7 @@ def model_step(name: str, preset: str, batch: int = 64, channels_last: bool = Fa
     """A closure running one training step of registry model ``name`` on a fixed instructed batch."""
     from baselines import get_model
 
-    from .steps import train_step
+    from ..training.steps import train_step
 
     torch.manual_seed(0)
     model = get_model(name, preset, data={"vocab_size": 881}).train()
@@ -142,7 +142,7 @@ def bf16_drift(preset: str = "cpu", steps: int = 34, batch: int = 64) -> dict:
     from baselines import get_model, model_config
     from collection.pairs import make_pair
 
-    from .steps import train_step
+    from ..training.steps import train_step
 
     size = model_config("imi_sim", preset).size
     pairs = [make_pair(7, i, size) for i in range(batch)]

@@ -1,7 +1,7 @@
 """``python -m benchmark.demo --checkpoint RUN``: edit an avatar by typing instructions, one after
 another, in a local web page (the "interactive" of the paper's title).
 
-The page (``demo_static/``) talks to a small JSON API on 127.0.0.1:
+The page (``static/``) talks to a small JSON API on 127.0.0.1:
 
     GET  /api/info     the loaded models, the attribute table, the vocabulary size
     POST /api/avatar   {"seed": int} or {"spec": {...}}        -> {"spec", "image"}
@@ -16,12 +16,10 @@ Content-Security-Policy forbids inline scripts.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import io
 import json
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -107,7 +105,7 @@ class Editor:
     def __init__(self, checkpoints):
         from aimi.release import load_release
 
-        from .checkpoint import load_model
+        from ..training.checkpoint import load_model
 
         self.vocabulary = load_release()["vocabulary"]
         self.index = {word: i for i, word in enumerate(self.vocabulary)}
@@ -244,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, self.editor.info())
         if path in STATIC:
             name, kind = STATIC[path]
-            return self._send(200, resources.files("benchmark").joinpath("demo_static", name).read_bytes(), kind)
+            return self._send(200, resources.files("benchmark.demo").joinpath("static", name).read_bytes(), kind)
         self._json(404, {"error": f"no such page: {path}"})
 
     def do_POST(self):
@@ -286,34 +284,3 @@ def serve(editor: Editor, host: str = "127.0.0.1", port: int = 8765) -> Threadin
         raise ValueError(f"the demo serves on the loopback address only (127.0.0.1), not {host!r}")
     handler = type("Handler", (_Handler,), {"editor": editor})
     return ThreadingHTTPServer((host, port), handler)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmark.demo", description=__doc__.split("\n\n")[0],
-                                     epilog="example: python -m benchmark.demo --checkpoint runs/imi_sim "
-                                            "--checkpoint runs/imi")
-    parser.add_argument("--checkpoint", action="append", default=[], metavar="RUN",
-                        help="a run folder, its best.pt, or a folder of run folders; repeat for side by side")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--host", default="127.0.0.1")
-    args = parser.parse_args(argv)
-    if not args.checkpoint:
-        print("error: no --checkpoint given; " + NO_CHECKPOINT, file=sys.stderr)
-        return 1
-    try:
-        server = serve(Editor(args.checkpoint), args.host, args.port)
-    except (FileNotFoundError, ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(f"AIMI demo on http://{args.host}:{server.server_address[1]}/  (Ctrl-C to stop)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,40 @@
+"""``python -m benchmark.demo --checkpoint RUN``: the interactive editing page (see ``server.py``)."""
+
+from __future__ import annotations
+
+import click
+
+from collection.cli import run_click
+
+from .server import NO_CHECKPOINT, Editor, serve
+
+
+@click.command()
+@click.option("--checkpoint", "checkpoints", multiple=True, metavar="RUN",
+              help="A run folder, its best.pt, or a folder of run folders; repeat for side by side.")
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def cli(checkpoints, port, host) -> None:
+    """Edit an avatar by typing instructions, one after another, on a page served on 127.0.0.1.
+
+    \b
+    Example:
+      python -m benchmark.demo --checkpoint runs/imi_sim --checkpoint runs/imi
+    """
+    if not checkpoints:
+        raise click.ClickException("no --checkpoint given; " + NO_CHECKPOINT)
+    server = serve(Editor(list(checkpoints)), host, port)
+    click.echo(f"AIMI demo on http://{host}:{server.server_address[1]}/  (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_click(cli, argv, "python -m benchmark.demo", (FileNotFoundError, ValueError, OSError))
+
+
+__all__ = ["cli", "main"]

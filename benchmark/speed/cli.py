@@ -1,0 +1,84 @@
+"""``python -m benchmark.speed render|load|train``: the speed benchmarks (see ``bench.py``)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from collection.cli import run_click
+
+WORKERS = min(2, os.cpu_count() or 1)
+
+
+@click.group(help=__doc__)
+def cli() -> None:
+    pass
+
+
+@cli.command()
+@click.option("--n", type=click.IntRange(min=1), default=200, show_default=True, help="Avatars per measurement.")
+@click.option("--sizes", default="32,64,128", show_default=True, help="Comma-separated sizes.")
+@click.option("--batch-count", type=click.IntRange(min=0), default=0,
+              help="Also time the sharded batch job on this many avatars (0: skip).")
+@click.option("--workers", type=click.IntRange(min=0), default=WORKERS, show_default=True)
+def render(n, sizes, batch_count, workers) -> None:
+    """Rendering: sprites vs reference vs python-avatars + resvg / CairoSVG.
+
+    \b
+    Example:
+      python -m benchmark.speed render --n 200 --sizes 32,64
+    """
+    from .bench import bench_render
+
+    try:
+        parsed = [int(s) for s in sizes.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"wants numbers like 32,64,128, got {sizes!r}", param_hint="--sizes") from None
+    bench_render(n, parsed, batch_count, workers)
+
+
+@cli.command()
+@click.option("--size", type=int, default=64, show_default=True)
+@click.option("--workers", type=click.IntRange(min=0), default=WORKERS, show_default=True)
+@click.option("--split", type=click.Choice(("train", "val", "test")), default="train", show_default=True)
+def load(size, workers, split) -> None:
+    """Loading: the aimi cache vs PNG files vs memory, through a DataLoader.
+
+    \b
+    Example:
+      python -m benchmark.speed load --size 32 --split val
+    """
+    from .bench import bench_load
+
+    bench_load(size, workers, split)
+
+
+@cli.command()
+@click.option("--presets", default="cpu,paper", show_default=True, help="Comma-separated presets.")
+@click.option("--models", default="imi,imi_sim", show_default=True, help="Comma-separated models.")
+@click.option("--steps", type=click.IntRange(min=1), default=5, show_default=True, help="Steps per timed pass.")
+@click.option("--batch", type=click.IntRange(min=2), default=64, show_default=True)
+@click.option("--options", is_flag=True, help="Also time channels_last and bf16 autocast.")
+@click.option("--bf16-drift", is_flag=True,
+              help="Instead: train one phase in float32 and in bf16 from the same start and compare the results.")
+def train(presets, models, steps, batch, options, bf16_drift) -> None:
+    """Training steps/s of imi and imi_sim against a plain DCGAN, and GFLOP/s.
+
+    \b
+    Example:
+      python -m benchmark.speed train --presets cpu --steps 3 --options
+    """
+    from .train import bench_train, bf16_drift as run_drift
+
+    if bf16_drift:
+        run_drift(presets.split(",")[0], steps, batch)
+        return
+    bench_train(tuple(presets.split(",")), tuple(models.split(",")), steps, batch, options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_click(cli, argv, "python -m benchmark.speed", (ValueError,))
+
+
+__all__ = ["cli", "main"]
