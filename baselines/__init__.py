@@ -1,14 +1,16 @@
 """The models: ``identity``, ``imi`` (w/o SIM, 2018), ``imi_sim`` (w/ SIM, 2019) and models
-beyond the paper (``imi_sim_composite``). Imports nothing else of this project.
+beyond the paper (``imi_sim_composite``, ``imi_sim_unet``); the one preset table. Imports nothing
+else of this project.
 
     from baselines import get_model
-    model = get_model("imi_sim", "cpu", vocab_size=881)
+    model = get_model("imi_sim", "cpu", data={"vocab_size": 881})
     out = model(source, tokens, lengths)      # {"output": (B,3,S,S) in [0,1], "mask": (B,1,S,S), ...}
 """
 
 from .identity import Identity, IdentityConfig
 from .imi import IMI, IMIConfig
-from .registry import MODELS, PRESETS, build_model, get_model, model_config
+from .presets import PRESETS, Preset, get_preset
+from .registry import MODELS, build_model, get_model, model_config
 
-__all__ = ["IMI", "IMIConfig", "Identity", "IdentityConfig", "MODELS", "PRESETS", "build_model", "get_model",
-           "model_config"]
+__all__ = ["IMI", "IMIConfig", "Identity", "IdentityConfig", "MODELS", "PRESETS", "Preset", "build_model",
+           "get_model", "get_preset", "model_config"]

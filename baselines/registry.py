@@ -10,6 +10,7 @@ from dataclasses import fields
 
 from .identity import Identity, IdentityConfig
 from .imi import IMI, IMIConfig
+from .presets import get_preset
 
 # name -> (module class, config class, fixed fields)
 MODELS = {
@@ -20,16 +21,6 @@ MODELS = {
     "imi_sim_unet": (IMI, IMIConfig, {"sim": True, "join": "all"}),          # beyond: masked source at every scale
 }
 
-PRESETS = {
-    # the paper: 64 px, DCGAN widths 64..512, phi_im 1024, phi_i/phi_fc 128 (a GPU job)
-    "paper": {"size": 64, "channels": 64, "image_feature": 1024, "hidden": 128, "embedding": 128},
-    # the SIM-vs-baseline comparison on 2 CPU cores in about a quarter of an hour
-    "cpu": {"size": 32, "channels": 16, "image_feature": 256, "hidden": 128, "embedding": 64},
-    # CI: seconds
-    "smoke": {"size": 32, "channels": 8, "image_feature": 32, "hidden": 16, "embedding": 16},
-}
-
-
 def model_config(name: str, preset: str, data: dict | None = None, **overrides):
     """The resolved config of model ``name`` at ``preset`` with ``overrides`` applied.
 
@@ -37,8 +28,7 @@ def model_config(name: str, preset: str, data: dict | None = None, **overrides):
     field and ignored by the others. Raises ValueError naming the valid models, presets or fields."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; valid presets: {', '.join(PRESETS)}")
+    chosen = get_preset(preset)
     _, config_class, fixed = MODELS[name]
     valid = {f.name for f in fields(config_class)}
     for key in overrides:
@@ -51,7 +41,7 @@ def model_config(name: str, preset: str, data: dict | None = None, **overrides):
     overrides = {k: (str(v) if types[k] in ("str", str) and not isinstance(v, str) else
                      float(v) if types[k] in ("float", float) and isinstance(v, int) and not isinstance(v, bool) else v)
                  for k, v in overrides.items()}
-    values = {k: v for k, v in PRESETS[preset].items() if k in valid}
+    values = {k: v for k, v in {"size": chosen.size, **chosen.model}.items() if k in valid}
     values.update({k: v for k, v in (data or {}).items() if k in valid})
     values.update(fixed)
     values.update(overrides)
@@ -74,4 +64,4 @@ def build_model(name: str, config: dict):
     return module_class(config_class.from_dict(config))
 
 
-__all__ = ["MODELS", "PRESETS", "build_model", "get_model", "model_config"]
+__all__ = ["MODELS", "build_model", "get_model", "model_config"]

@@ -237,12 +237,11 @@ def study_export(run_a, run_b, out, image_base_url, limit, seed, data_root):
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--platform", type=click.Choice(["mturk", "labelstudio", "appen"]), default="appen", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--data-root", type=click.Path(file_okay=False), default=None)
-def study_simulate(folder, platform, seed, data_root):
+def study_simulate(folder, platform, seed):
     """Answer the study with SIMULATED raters in PLATFORM's results format (never human data)."""
     from .preference.study import simulate_study
 
-    click.echo(str(simulate_study(folder, platform, seed, root=data_root)))
+    click.echo(str(simulate_study(folder, platform, seed)))
 
 
 @study.command("collect")

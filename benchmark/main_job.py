@@ -18,14 +18,6 @@ from pathlib import Path
 
 MODELS = ("identity", "imi", "imi_sim", "imi_sim_composite", "imi_sim_unet")
 
-# the main job's schedule per preset: phases per model, evaluation items (0: all), study items
-SCHEDULES = {
-    "smoke": {"phases": 4, "eval_limit": 24, "study_limit": 12},
-    "cpu": {"phases": 64, "eval_limit": 0, "study_limit": 0},
-    "paper": {"phases": 5000, "eval_limit": 0, "study_limit": 0},
-}
-
-
 @dataclass
 class MainConfig:
     preset: str = "cpu"
@@ -42,23 +34,23 @@ def _say(message: str) -> None:
 def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None, progress: bool = True) -> dict:
     """Run the whole benchmark into ``out``; returns a summary (paths, seconds per stage)."""
     import aimi
-    from baselines import PRESETS
+    from baselines import get_preset
 
+    from . import runs as runs_folder
     from .evaluation.evaluate import evaluate
     from .report.figures import examples_by_phase, preference_bars, qualitative_grid, validation_curves
     from .report.leaderboard import build_leaderboard
     from .preference.study import StudyOptions, collect_study, export_study, simulate_study
     from .training.train import TrainConfig, train
 
-    if config.preset not in SCHEDULES:
-        raise ValueError(f"unknown preset {config.preset!r}; valid presets: {', '.join(SCHEDULES)}")
+    preset = get_preset(config.preset)
     if "imi" not in config.models or "imi_sim" not in config.models:
         raise ValueError("the main job compares imi and imi_sim: keep both in --models")
-    schedule = SCHEDULES[config.preset]
+    schedule = preset.main
     phases = config.phases or schedule["phases"]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    size = PRESETS[config.preset]["size"]
+    size = preset.size
     seconds: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -81,9 +73,9 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
 
     for name, run in runs.items():
         t0 = time.perf_counter()
-        results = run / "results-test.json"
+        results = runs_folder.results_path(run, "test")
         expected = min(schedule["eval_limit"] or test_size, test_size)
-        if not _current(results, run / "best.pt", expected):
+        if not _current(results, runs_folder.best_path(run), expected):
             _say(f"evaluate {name} on the test split")
             evaluate(run, "test", root=root, limit=schedule["eval_limit"])
         seconds[f"evaluate {name}"] = time.perf_counter() - t0
@@ -93,7 +85,7 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
     _say(f"preference study imi vs imi_sim: export, SIMULATED raters ({config.platform} format), collect")
     export_study(runs["imi"], runs["imi_sim"], study_dir, "https://example.org/aimi-study",
                  StudyOptions(limit=schedule["study_limit"], seed=config.seed), root=root)
-    results_file = simulate_study(study_dir, config.platform, seed=config.seed, root=root)
+    results_file = simulate_study(study_dir, config.platform, seed=config.seed)
     study = collect_study(study_dir, [results_file])
     seconds["study"] = time.perf_counter() - t0
 

@@ -22,7 +22,7 @@ def _inputs(size, batch=4, seed=0):
 def test_every_model_has_the_right_shapes_and_ranges(name, preset):
     torch.manual_seed(0)
     model = get_model(name, preset, data=VOCAB).eval()
-    size = PRESETS[preset]["size"]
+    size = PRESETS[preset].size
     source, tokens, lengths = _inputs(size)
     with torch.no_grad():
         out = model(source, tokens, lengths)

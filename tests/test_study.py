@@ -22,7 +22,7 @@ def evaluated(smoke_runs, data_root):
 def test_export_simulate_ingest_and_analyse(evaluated, data_root, tmp_path, platform):
     options = StudyOptions(limit=20, seed=3)
     manifest = export_study(evaluated / "imi", evaluated / "imi_sim", tmp_path, "https://example.org/study",
-                            options, root=data_root)
+                            options)
     assert manifest["presentations"] == 40 and manifest["model_a"] == "imi" and manifest["model_b"] == "imi_sim"
     rows = list(csv.DictReader(io.StringIO((tmp_path / "mturk" / "batch-001.csv").read_text())))
     assert len(rows) == 40
@@ -33,7 +33,7 @@ def test_export_simulate_ingest_and_analyse(evaluated, data_root, tmp_path, plat
     page = fill((tmp_path / "mturk" / "template.html").read_text(), {**rows[0], "instruction": "&lt;b&gt;x"})
     assert 'name="grade" value="5"' in page and "&lt;b&gt;x" in page
 
-    results = simulate_study(tmp_path, platform, seed=1, root=data_root)
+    results = simulate_study(tmp_path, platform, seed=1)
     study = collect_study(tmp_path, [results])
     assert study["simulated"] and study["note"].startswith("SIMULATED")
     assert study["ratings"] == 120 and study["items"] == 20 and study["per_order"] == {"forward": 60, "reversed": 60}
@@ -48,10 +48,10 @@ def test_export_simulate_ingest_and_analyse(evaluated, data_root, tmp_path, plat
 
 def test_a_worker_over_the_limit_is_cut_and_counted(evaluated, data_root, tmp_path):
     export_study(evaluated / "imi", evaluated / "imi_sim", tmp_path, "https://example.org/s",
-                 StudyOptions(limit=10, max_per_worker=2), root=data_root)
+                 StudyOptions(limit=10, max_per_worker=2))
     with pytest.raises(ValueError, match="panel is too small"):
-        simulate_study(tmp_path, "mturk", seed=0, raters=4, root=data_root)
-    results = simulate_study(tmp_path, "mturk", seed=0, root=data_root)
+        simulate_study(tmp_path, "mturk", seed=0, raters=4)
+    results = simulate_study(tmp_path, "mturk", seed=0)
     text = results.read_text().splitlines()
     header, body = text[0], text[1:]
     worker = header.split(",").index("WorkerId")
@@ -66,6 +66,6 @@ def test_a_worker_over_the_limit_is_cut_and_counted(evaluated, data_root, tmp_pa
 
 def test_export_refuses_a_non_https_base_and_missing_outputs(evaluated, tmp_path, data_root):
     with pytest.raises(ValueError, match="https://"):
-        export_study(evaluated / "imi", evaluated / "imi_sim", tmp_path, "http://x", root=data_root)
+        export_study(evaluated / "imi", evaluated / "imi_sim", tmp_path, "http://x")
     with pytest.raises(FileNotFoundError, match="benchmark evaluate"):
-        export_study(tmp_path, tmp_path, tmp_path / "o", "https://x", root=data_root)
+        export_study(tmp_path, tmp_path, tmp_path / "o", "https://x")

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import runs
+
 MAX_BODY = 2 * 1024 * 1024       # bytes of one request
 MAX_SIDE = 1024                  # px of an uploaded image
 MAX_INSTRUCTION = 300            # characters
@@ -52,12 +54,11 @@ def find_checkpoints(paths) -> list[Path]:
     for path in map(Path, paths):
         if path.is_file() and path.suffix == ".pt":
             found.append(path)
-        elif (path / "best.pt").is_file():
-            found.append(path / "best.pt")
+        elif runs.best_path(path).is_file():
+            found.append(runs.best_path(path))
         elif path.is_dir():
-            for candidate in sorted(path.glob("**/best.pt")):
-                config = candidate.parent / "config.json"
-                if config.is_file() and json.loads(config.read_text()).get("model") == "identity":
+            for candidate in sorted(path.glob(f"**/{runs.BEST}")):
+                if runs.config_path(candidate.parent).is_file() and runs.run_model(candidate.parent) == "identity":
                     continue
                 found.append(candidate)
     if not found:
@@ -191,16 +192,15 @@ class Editor:
             size = entry["size"]
             pixels = source if source.shape[0] == size and source.shape[1] == size else \
                 np.asarray(Image.fromarray(source).resize((size, size), Image.LANCZOS))
-            tensor = torch.from_numpy(np.array(pixels, dtype=np.uint8)).permute(2, 0, 1)[None].float() / 255
+            tensor = runs.to_images(np.array(pixels, dtype=np.uint8)[None])
             with self.lock, torch.no_grad():
                 out = entry["model"](tensor, torch.tensor([ids]), torch.tensor([len(ids)]))
             output = out["output"][0].clamp(0, 1)
             change = ((output - tensor[0]) ** 2).sum(0).div(3).sqrt()            # per-pixel RMS change
             results.append({
                 "model": key, "name": entry["name"],
-                "output": data_url((output.permute(1, 2, 0) * 255).round().byte().numpy()),
-                "mask": None if out["mask"] is None else
-                data_url((out["mask"][0, 0].clamp(0, 1) * 255).round().byte().numpy()),
+                "output": data_url(runs.from_images(output[None])[0]),
+                "mask": None if out["mask"] is None else data_url(runs.from_masks(out["mask"])[0]),
                 "change": data_url(_heat(change.numpy())),
                 "changed_share": float((change > 16 / 255).float().mean()),
             })

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import runs
+
 
 def read_curve(run: str | Path) -> dict:
     """``{"model", "preset", "seed", "phase": int array, "val_mse": float array, "mask_mse"}`` of
     run folder ``run`` (from config.json and metrics.jsonl)."""
     run = Path(run)
-    if not (run / "metrics.jsonl").is_file():
+    if not runs.metrics_path(run).is_file():
         raise FileNotFoundError(f"{run} has no metrics.jsonl; is it a run folder of `python -m benchmark train`?")
-    config = json.loads((run / "config.json").read_text())
-    lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    config = runs.read_config(run)
+    lines = [json.loads(line) for line in runs.metrics_path(run).read_text().splitlines() if line.strip()]
     return {"model": config["model"], "preset": config["preset"], "seed": config["train"]["seed"],
             "run": str(run),
             "phase": np.asarray([m["phase"] for m in lines], dtype=np.int64),

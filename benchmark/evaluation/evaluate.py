@@ -18,11 +18,11 @@ import numpy as np
 
 from collection.files import sha256_file, write_atomic, write_json
 
-from .reader import READER_VERSION, attribute_scores
+from .. import runs
 from ..training.checkpoint import load_model
 from .metrics import METRICS, item_mse, mask_iou, region_mse
+from .reader import READER_VERSION, attribute_scores
 from .stats import RESAMPLES, paired_comparison, summarize
-from ..training.steps import to_images
 
 EVALUATOR_VERSION = "1"
 PIXEL_METRICS = ("mse", "mse_changed", "mse_unchanged")
@@ -44,25 +44,21 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
     ``attributes`` adds ``edit_acc`` and ``keep_acc`` read by synthesis (``attributes.py``);
     ``limit`` evaluates only the first N items (smoke runs; the result records it)."""
     import aimi
-    import torch
 
-    from ..training.predict import predict
-    from ..training.train import _git, _versions
+    from ..training.predict import predict_columns
 
     run = Path(run)
-    checkpoint = run / "best.pt"
+    checkpoint = runs.best_path(run)
     model, payload = load_model(checkpoint)
     size = model.cfg.size
     dataset = aimi.AIMI(root, split, size, progress=False)
     count = min(limit, len(dataset)) if limit else len(dataset)
-    arrays = dataset.__getitems__(list(range(count)))
-    with torch.no_grad():
-        out = predict(model, dataset, np.arange(count), batch_size=batch_size)
-    output = out["output"].clamp(0, 1).numpy()
+    arrays = dataset.__getitems__(list(range(count)))   # read once: the model's input and the scores'
+    out = predict_columns(model, arrays, batch_size=batch_size)
     # scores are taken on the uint8 outputs a user would save, so figures and numbers agree
-    output_u8 = (output * 255).round().astype(np.uint8)
-    output = output_u8.astype(np.float32) / 255
-    source, target = to_images(arrays["source"]).numpy(), to_images(arrays["target"]).numpy()
+    output_u8 = runs.from_images(out["output"])                     # (N, S, S, 3) uint8
+    output = runs.to_images(output_u8).numpy()
+    source, target = runs.to_images(arrays["source"]).numpy(), runs.to_images(arrays["target"]).numpy()
     mask = np.asarray(arrays["mask"], dtype=np.float32)
     predicted = None if out["mask"] is None else out["mask"].numpy()
     scores = pixel_scores(output, target, mask, predicted)
@@ -73,24 +69,24 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
         specs = [(AvatarSpec.from_dict(r["source"]), AvatarSpec.from_dict(r["target"]), r["attribute"])
                  for r in dataset.rows[:count]]
         sources, targets, changed = zip(*specs)
-        scores.update(attribute_scores(output_u8.transpose(0, 2, 3, 1), sources, targets, changed))
+        scores.update(attribute_scores(output_u8, sources, targets, changed))
         floor.update(attribute_scores(np.asarray(arrays["source"]), sources, targets, changed))
 
-    config = json.loads((run / "config.json").read_text()) if (run / "config.json").is_file() else {}
+    config = runs.read_config(run) if runs.config_path(run).is_file() else {}
     results = {
         "format": 1, "evaluator_version": EVALUATOR_VERSION, "model": payload["model"],
         "preset": payload.get("preset"), "seed": payload.get("train_config", {}).get("seed"),
         "run": str(run), "split": split, "n": count, "limited": bool(limit and count < len(dataset)),
         "checkpoint": {"file": checkpoint.name, "phase": payload["phase"], "sha256": sha256_file(checkpoint)},
         "data_version": aimi.DATA_VERSION, "instructions": "simulated",
-        "code_version": _versions().get("aimi"), "git": _git(), "trained_with": config.get("git"),
+        "code_version": runs.versions().get("aimi"), "git": runs.git_state(), "trained_with": config.get("git"),
         "model_config": payload["model_config"], "train_config": payload.get("train_config"),
         "metrics": {name: summarize(values, METRICS[name][0], resamples) for name, values in scores.items()},
         "identity": {name: summarize(values, METRICS[name][0], resamples) for name, values in floor.items()},
         "vs_identity": {name: paired_comparison(scores[name], floor[name], METRICS[name][0], resamples)
                         for name in (*PIXEL_METRICS, *(("edit_acc", "keep_acc") if attributes else ()))},
         "attribute_reader": {"version": READER_VERSION, "method": "nearest rendering per attribute",
-                             "renderer": "sprite", **{k: v for k, v in _versions().items()
+                             "renderer": "sprite", **{k: v for k, v in runs.versions().items()
                                                       if k in ("python-avatars", "resvg")}} if attributes else None,
     }
     items = []
@@ -99,14 +95,13 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
         row.update({name: _json_float(values[i]) for name, values in scores.items()})
         row.update({f"identity_{name}": _json_float(values[i]) for name, values in floor.items()})
         items.append(row)
-    write_atomic(run / f"items-{split}.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in items),
+    write_atomic(runs.items_path(run, split), "".join(json.dumps(r, sort_keys=True) + "\n" for r in items),
                  durable=False)
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, id=np.asarray(arrays["id"]), output=output_u8.transpose(0, 2, 3, 1),
-                        **({} if predicted is None else
-                           {"mask": (np.clip(predicted[:, 0], 0, 1) * 255).round().astype(np.uint8)}))
-    write_atomic(run / f"outputs-{split}.npz", buffer.getvalue(), durable=False)
-    write_json(run / f"results-{split}.json", _clean(results))
+    np.savez_compressed(buffer, id=np.asarray(arrays["id"]), output=output_u8,
+                        **({} if out["mask"] is None else {"mask": runs.from_masks(out["mask"])}))
+    write_atomic(runs.outputs_path(run, split), buffer.getvalue(), durable=False)
+    write_json(runs.results_path(run, split), _clean(results))
     return _clean(results)
 
 
@@ -129,10 +124,7 @@ def _clean(obj):
 def compare(run_a: str | Path, run_b: str | Path, split: str = "test", resamples: int = RESAMPLES) -> dict:
     """Paired comparison of two evaluated runs on the same items (their items-<split>.jsonl)."""
     def read(run):
-        path = Path(run) / f"items-{split}.jsonl"
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing; run `python -m benchmark evaluate {run} --split {split}` first")
-        return {row["id"]: row for row in map(json.loads, path.read_text().splitlines())}
+        return {row["id"]: row for row in runs.read_items(run, split)}
 
     a, b = read(run_a), read(run_b)
     if set(a) != set(b):

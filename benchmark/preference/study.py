@@ -28,6 +28,7 @@ from collection.crowd.platforms.mturk import SUBMIT_URL, lint
 from collection.render.raster import png_bytes
 from collection.safety import csv_cell, escape_html, page_csv
 
+from ..runs import read_items, read_outputs, run_model
 from .analysis import analyse
 
 FIELDS = Fields(item="presentation_id", answer="grade")
@@ -145,11 +146,8 @@ def export_study(run_a: str | Path, run_b: str | Path, out: str | Path, image_ba
     runs = [Path(run_a), Path(run_b)]
     outputs, models = [], []
     for run in runs:
-        path = run / f"outputs-{options.split}.npz"
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing; run `python -m benchmark evaluate {run} --split {options.split}`")
-        outputs.append(np.load(path))
-        models.append(json.loads((run / "config.json").read_text())["model"])
+        outputs.append(read_outputs(run, options.split))
+        models.append(run_model(run))
     if not np.array_equal(outputs[0]["id"], outputs[1]["id"]):
         raise ValueError(f"{run_a} and {run_b} were evaluated on different items")
     size = outputs[0]["output"].shape[1]
@@ -205,14 +203,11 @@ def _key(folder: Path) -> dict[str, dict]:
     return {row["presentation_id"]: row for row in map(json.loads, path.read_text().splitlines())}
 
 
-def simulate_study(folder: str | Path, platform: str = "appen", seed: int = 0, raters: int = 0,
-                   root: str | Path | None = None) -> Path:
+def simulate_study(folder: str | Path, platform: str = "appen", seed: int = 0, raters: int = 0) -> Path:
     """Answer the exported study with a seeded panel of SIMULATED raters, in ``platform``'s own
     results format, every row marked simulated. A rater's judgement is grounded in the pictures:
     the difference of the two outputs' squared error to the edit the instruction asked for (the
     target), scaled, plus the rater's own noise and a lean toward picture A (position bias)."""
-    import aimi
-
     if platform not in PLATFORMS:
         raise ValueError(f"unknown platform {platform!r}; valid: {', '.join(PLATFORMS)}")
     folder = Path(folder)
@@ -220,14 +215,9 @@ def simulate_study(folder: str | Path, platform: str = "appen", seed: int = 0, r
     key = _key(folder)
     options = StudyOptions(**manifest["options"])
     runs = [Path(r) for r in manifest["runs"]]
-    outputs = {m: np.load(r / f"outputs-{options.split}.npz") for m, r in zip((manifest["model_a"], manifest["model_b"]), runs)}
-    size = next(iter(outputs.values()))["output"].shape[1]
-    dataset = aimi.AIMI(root, options.split, size, progress=False)
-    data = dataset.__getitems__(list(range(manifest["items"])))
-    index = {item: i for i, item in enumerate(data["id"])}
-    target = np.asarray(data["target"], dtype=np.float64) / 255
-    error = {m: ((o["output"][:len(target)].astype(np.float64) / 255 - target) ** 2).mean(axis=(1, 2, 3))
-             for m, o in outputs.items()}
+    # each output's squared error to the target, as evaluate scored it (items-<split>.jsonl)
+    error = {m: {row["id"]: row["mse"] for row in read_items(r, options.split)}
+             for m, r in zip((manifest["model_a"], manifest["model_b"]), runs)}
     rng = random.Random(seed)
     presentations = list(key)
     needed = len(presentations) * options.ratings
@@ -241,9 +231,9 @@ def simulate_study(folder: str | Path, platform: str = "appen", seed: int = 0, r
         free = [r for r in panel if r["done"] < options.max_per_worker]
         if len(free) < options.ratings:
             raise ValueError("the simulated panel is too small for this study; pass more raters")
-        i = index[row["item"]]
+        item = row["item"]
         # positive: B is closer to what was asked; 0.01 MSE apart is one grade step
-        evidence = (error[row["shown_as_a"]][i] - error[row["shown_as_b"]][i]) / 0.01
+        evidence = (error[row["shown_as_a"]][item] - error[row["shown_as_b"]][item]) / 0.01
         for rater in rng.sample(free, options.ratings):
             latent = rater["gain"] * evidence - rater["lean"] + rng.gauss(0, rater["noise"])
             grade = 3 + int(np.clip(np.round(latent), -2, 2))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import runs as runs_folder
 from ..evaluation.curves import read_curve
 
 COLOURS = {"identity": "#777777", "imi": "#d95f02", "imi_sim": "#1b9e77", "imi_sim_composite": "#7570b3",
@@ -82,7 +83,7 @@ def examples_by_phase(runs, out: str | Path, item: int = 0, columns: int = 7, ro
     plt = _pyplot()
     rows = []
     for run in map(Path, runs):
-        files = sorted((run / "samples").glob("phase-*.npz"))
+        files = runs_folder.sample_paths(run)
         if not files:
             continue
         picks = [files[int(round(k))] for k in np.linspace(0, len(files) - 1, min(columns, len(files)))]
@@ -119,10 +120,7 @@ def qualitative_grid(runs, out: str | Path, items=(0, 1, 2, 3, 4, 5), split: str
     plt = _pyplot()
     loaded = []
     for run in map(Path, runs):
-        path = run / f"outputs-{split}.npz"
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing; run `python -m benchmark evaluate {run} --split {split}`")
-        loaded.append((read_curve(run)["model"], np.load(path)))
+        loaded.append((runs_folder.run_model(run), runs_folder.read_outputs(run, split)))
     size = loaded[0][1]["output"].shape[1]
     data = _val_items(items, size, split=split, root=root)
     columns = [("source", None), ("target", None)]

@@ -9,7 +9,7 @@ import torch
 
 from aimi import collate
 
-from .steps import to_images, to_masks
+from ..runs import to_images, to_masks
 
 
 def batches(dataset, indices, batch_size: int = 64, device: str | torch.device = "cpu") -> Iterator[dict]:
@@ -45,6 +45,29 @@ def predict(model, dataset, indices=None, batch_size: int = 64, device: str | to
     finally:
         model.train(was_training)
     return {"index": indices, "output": torch.cat(outputs) if outputs else torch.empty(0),
+            "mask": torch.cat(masks) if masks else None}
+
+
+@torch.no_grad()
+def predict_columns(model, columns: dict, batch_size: int = 64, device: str | torch.device = "cpu") -> dict:
+    """Like :func:`predict`, over items already read (``AIMI.__getitems__``'s columns: ``source``
+    (N, S, S, 3) uint8, ``tokens`` (N, T) padded, ``lengths``), so a caller that needs the items too
+    reads them once."""
+    was_training = model.training
+    model.eval()
+    outputs, masks = [], []
+    try:
+        for start in range(0, len(columns["source"]), batch_size):
+            part = slice(start, start + batch_size)
+            lengths = torch.as_tensor(np.asarray(columns["lengths"][part]))
+            tokens = torch.as_tensor(np.asarray(columns["tokens"][part])[:, :int(lengths.max())])
+            out = model(to_images(columns["source"][part]).to(device), tokens.to(device), lengths)
+            outputs.append(out["output"].float().cpu())
+            if out["mask"] is not None:
+                masks.append(out["mask"].float().cpu())
+    finally:
+        model.train(was_training)
+    return {"output": torch.cat(outputs) if outputs else torch.empty(0),
             "mask": torch.cat(masks) if masks else None}
 
 

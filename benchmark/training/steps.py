@@ -10,22 +10,10 @@ from __future__ import annotations
 
 import contextlib
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 
 LOSS_NAMES = ("d", "d_real", "d_mismatch", "d_fake", "g", "g_adv", "g_fm", "g_l1", "g_mask")
-
-
-def to_images(array: np.ndarray | torch.Tensor, channels_last: bool = False) -> torch.Tensor:
-    """(B, S, S, 3) uint8 -> (B, 3, S, S) float in [0,1]."""
-    tensor = torch.as_tensor(array).permute(0, 3, 1, 2).float().div_(255)
-    return tensor.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
-
-
-def to_masks(array: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """(B, S, S) uint8 {0,1} -> (B, 1, S, S) float."""
-    return torch.as_tensor(array).float().unsqueeze(1)
 
 
 def train_step(gen, dis, opt_g, opt_d, batch: dict, cfg, autocast=contextlib.nullcontext,

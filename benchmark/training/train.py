@@ -21,9 +21,7 @@ import io
 import json
 import math
 import os
-import platform
 import signal
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -36,15 +34,10 @@ from collection.files import write_atomic, write_json
 from .checkpoint import load_checkpoint, save_checkpoint
 from .predict import validation_scores
 from .schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard
-from .steps import LOSS_NAMES, to_images, to_masks, train_step
+from .. import runs
+from ..runs import from_images, from_masks, to_images, to_masks
+from .steps import LOSS_NAMES, train_step
 
-# schedule per preset (the model sizes are in baselines.PRESETS)
-TRAIN_PRESETS = {
-    "paper": {"phases": 5000, "eval_every": 50, "checkpoint_every": 50},
-    "cpu": {"phases": 300, "eval_every": 10, "checkpoint_every": 50},
-    "smoke": {"phases": 4, "phase_examples": 64, "batch_size": 16, "eval_every": 2, "checkpoint_every": 2,
-              "val_limit": 32},
-}
 KILL_HOOK = "AIMI_TRAIN_KILL_AFTER_PHASE"  # tests: SIGKILL this process after that phase
 
 
@@ -74,46 +67,21 @@ class TrainConfig:
 
     @classmethod
     def from_preset(cls, model: str, preset: str, **changes) -> "TrainConfig":
-        from baselines import MODELS, PRESETS
+        from baselines import MODELS, get_preset
 
         if model not in MODELS:
             raise ValueError(f"unknown model {model!r}; valid models: {', '.join(MODELS)}")
-        if preset not in PRESETS:
-            raise ValueError(f"unknown preset {preset!r}; valid presets: {', '.join(PRESETS)}")
+        schedule = get_preset(preset).train
         valid = {f.name for f in fields(cls)}
         unknown = sorted(set(changes) - valid)
         if unknown:
             raise ValueError(f"unknown training settings {unknown}; valid: {', '.join(sorted(valid))}")
-        return cls(model=model, preset=preset, **{**TRAIN_PRESETS[preset], **changes})
+        return cls(model=model, preset=preset, **{**schedule, **changes})
 
     def check(self) -> None:
         for name in ("phases", "phase_examples", "batch_size", "eval_every", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-
-
-def _git() -> dict:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=10).stdout.strip() or None
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                    capture_output=True, text=True, timeout=10).stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-    return {"commit": commit, "dirty": dirty if commit else None}
-
-
-def _versions() -> dict:
-    from importlib import metadata
-
-    out = {"python": platform.python_version(), "torch": torch.__version__}
-    for name in ("aimi", "numpy", "python-avatars", "resvg"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 class _Distributed:
@@ -178,7 +146,7 @@ def _describe(config: TrainConfig, model, data: dict, world: int, device) -> dic
 
     return {"model": config.model, "preset": config.preset, "train": asdict(config),
             "model_config": model.cfg.to_dict(), "data": {"version": DATA_VERSION, **data},
-            "world_size": world, "device": str(device), "versions": _versions(), "git": _git()}
+            "world_size": world, "device": str(device), "versions": runs.versions(), "git": runs.git_state()}
 
 
 def _check_same(saved: dict, now: dict, run: Path) -> None:
@@ -210,7 +178,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
         if config.batch_size % dist.world:
             raise TrainingError(f"batch size {config.batch_size} does not split over {dist.world} processes; "
                                 f"use a multiple of {dist.world}")
-        if run.joinpath("config.json").exists() and not resume:
+        if runs.config_path(run).exists() and not resume:
             raise TrainingError(f"{run} already holds a run; pass --resume to continue it or choose a new --out")
 
         size = model_config(config.model, config.preset, **config.model_overrides).size
@@ -239,10 +207,10 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
             adam = {"lr": config.lr, "betas": (config.beta1, config.beta2)}
             opt_g = torch.optim.Adam(model.generator.parameters(), **adam)
             opt_d = torch.optim.Adam(model.discriminator.parameters(), **adam)
-        if resume and run.joinpath("config.json").exists():
-            _check_same(json.loads(run.joinpath("config.json").read_text()), description, run)
-        if resume and run.joinpath("last.pt").exists():
-            state = load_checkpoint(run / "last.pt")
+        if resume and runs.config_path(run).exists():
+            _check_same(runs.read_config(run), description, run)
+        if resume and runs.last_path(run).exists():
+            state = load_checkpoint(runs.last_path(run))
             model.load_state_dict(state["state"])
             if opt_g is not None:
                 opt_g.load_state_dict(state["opt_g"])
@@ -252,20 +220,20 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
             saved = start
         if dist.main:
             run.mkdir(parents=True, exist_ok=True)
-            run.joinpath("samples").mkdir(exist_ok=True)
-            write_json(run / "config.json", description)
-            kept = _read_metrics(run / "metrics.jsonl", start)
-            write_atomic(run / "metrics.jsonl", "".join(line + "\n" for line in kept))
+            run.joinpath(runs.SAMPLES).mkdir(exist_ok=True)
+            write_json(runs.config_path(run), description)
+            kept = _read_metrics(runs.metrics_path(run), start)
+            write_atomic(runs.metrics_path(run), "".join(line + "\n" for line in kept))
         dist.barrier()
 
         started = time.perf_counter()
         if not getattr(model, "trainable", False):
-            if dist.main and not (resume and (run / "best.pt").exists()):   # nothing to redo on --resume
+            if dist.main and not (resume and runs.best_path(run).exists()):   # nothing to redo on --resume
                 scores = validation_scores(model, val_set, val_items, device=dist.device)
                 best = {"val_mse": scores["mse"], "phase": 0}
                 _log(run, {"phase": 0, "losses": {}, "val": scores, "seconds": 0.0})
-                _save(run / "best.pt", model, config, description, 0, best)
-                _save(run / "last.pt", model, config, description, 0, best)
+                _save(runs.best_path(run), model, config, description, 0, best)
+                _save(runs.last_path(run), model, config, description, 0, best)
             return {"run": str(run), "phases": 0, "best_val_mse": best["val_mse"], "best_phase": 0, "seconds": 0.0}
 
         gen, dis = model.generator, model.discriminator
@@ -312,7 +280,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                     bad = [f"{name}={float(v)}" for name, v in zip(LOSS_NAMES, values) if not math.isfinite(v)]
                     raise TrainingError(
                         f"phase {phase + 1} ({kind}), step {step + 1}: loss {', '.join(bad)}; training stopped. "
-                        + (f"The last good checkpoint is {run / 'last.pt'} (phase {saved}); "
+                        + (f"The last good checkpoint is {runs.last_path(run)} (phase {saved}); "
                            if saved is not None else "No checkpoint was written yet; ")
                         + "lower the learning rate (--set lr=...) or turn off --bf16, then --resume")
                 for name, value in zip(LOSS_NAMES, values):
@@ -327,7 +295,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                     last_val = scores["mse"]
                     if scores["mse"] < best["val_mse"]:
                         best = {"val_mse": scores["mse"], "phase": done}
-                        _save(run / "best.pt", model, config, description, done, best)
+                        _save(runs.best_path(run), model, config, description, done, best)
                     _save_samples(run, model, val_set, sample_items, done, dist.device)
                     means = {k: {n: sums[k][n] / counts[k] for n in LOSS_NAMES} for k in sums if counts[k]}
                     _log(run, {"phase": done, "losses": means, "val": scores,
@@ -337,7 +305,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                 best = _broadcast(best, dist)
             if done % config.checkpoint_every == 0 or done == config.phases:
                 if dist.main:
-                    _save(run / "last.pt", model, config, description, done, best,
+                    _save(runs.last_path(run), model, config, description, done, best,
                           {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()})
                 saved = done
                 dist.barrier()
@@ -365,7 +333,7 @@ def _broadcast(best: dict, dist: _Distributed) -> dict:
 
 
 def _log(run: Path, record: dict) -> None:
-    with open(run / "metrics.jsonl", "a") as handle:
+    with open(runs.metrics_path(run), "a") as handle:
         handle.write(json.dumps(record, sort_keys=True) + "\n")
 
 
@@ -384,9 +352,7 @@ def _save_samples(run: Path, model, dataset, items: np.ndarray, phase: int, devi
     if not len(items):
         return
     out = predict(model, dataset, items, device=device)
-    pixels = (out["output"].clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
     buffer = io.BytesIO()
-    np.savez(buffer, index=items, output=pixels,
-             **({} if out["mask"] is None else
-                {"mask": (out["mask"][:, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()}))
-    write_atomic(run / "samples" / f"phase-{phase:06d}.npz", buffer.getvalue(), durable=False)
+    np.savez(buffer, index=items, output=from_images(out["output"]),
+             **({} if out["mask"] is None else {"mask": from_masks(out["mask"])}))
+    write_atomic(runs.sample_path(run, phase), buffer.getvalue(), durable=False)
