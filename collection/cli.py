@@ -251,7 +251,8 @@ def ingest(files, out) -> None:
     Example:
       python -m collection ingest results/*.csv results/export.json --out out/answers.csv
     """
-    from .crowd.ingest import read_results, write_answers
+    from .crowd.ingest import read_results
+    from .crowd.judgments import write_answers
 
     rows = write_answers(read_results(files), out)
     by_platform: dict[str, int] = {}

@@ -29,7 +29,8 @@ from .batch import Job, run_job
 from .crowd.clean import CleanConfig, clean
 from .crowd.export import ExportOptions, export_batch
 from .files import write_atomic, write_json
-from .crowd.ingest import read_results, write_answers
+from .crowd.ingest import read_results
+from .crowd.judgments import write_answers
 from .render.raster import render
 from .crowd.simulate import simulate
 from .vocabulary import build_vocabulary, encode

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -46,14 +48,25 @@ def read_cell(cell: str) -> str:
     return cell[1:] if cell.startswith("'") else cell
 
 
-def page_csv(header, rows) -> str:
-    """A CSV whose cells a platform pastes into a page: every cell through :func:`page_cell`."""
-    import csv
-    import io
-
+def _csv(header, rows, cell) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([page_cell(v) for v in row])
+        writer.writerow([cell(v) for v in row])
     return buf.getvalue()
+
+
+def page_csv(header, rows) -> str:
+    """A CSV whose cells a platform pastes into a page: every cell through :func:`page_cell`."""
+    return _csv(header, rows, page_cell)
+
+
+def data_csv(header, rows) -> str:
+    """A data CSV (opened in spreadsheets, never pasted into a page): every cell through
+    :func:`csv_cell`."""
+    return _csv(header, rows, csv_cell)
+
+
+__all__ = ["FORMULA_STARTS", "csv_cell", "csv_cell_reversible", "data_csv", "escape_html", "page_cell", "page_csv",
+           "read_cell"]

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from collection.crowd.clean import CleanConfig, clean, hash_worker, judge
-from collection.crowd.ingest import Judgment, write_answers
+from collection.crowd.judgments import Judgment, write_answers
 
 PAIR = {"pair_id": "p1", "attribute": "accessory", "from_value": "none", "to_value": "round",
         "source_id": "s", "target_id": "t", "source": {}, "target": {}}

@@ -5,7 +5,8 @@ import json
 from collection import Job, run_job
 from collection.crowd.clean import clean
 from collection.crowd.export import ExportOptions, export_batch
-from collection.crowd.ingest import read_answers, read_results, write_answers
+from collection.crowd.ingest import read_results
+from collection.crowd.judgments import read_answers, write_answers
 from collection.crowd.simulate import simulate
 
 

@@ -82,9 +82,10 @@ def test_hostile_text_is_escaped_in_pages_and_neutralised_in_csv(pairs_dir, tmp_
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(pairs_dir, tmp_path):
     from collection.crowd.export import Item
+    from collection.crowd.task import instruction_task
 
     item = Item("=1+1", "pair", "p", "eyes", "a", "b", "@x", "-y")
-    text = mturk.batch_csv([item])
+    text = mturk.batch_csv(instruction_task("t", "e", 10), [item.row()])
     assert text.splitlines()[1] == "'=1+1,'@x,'-y"
 
 

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from collection.crowd.ingest import IngestError, detect, parse_time, read_answers, read_results, write_answers
+from collection.crowd.ingest import detect, read_results
+from collection.crowd.judgments import IngestError, parse_time, read_answers, write_answers
 
 FIX = Path(__file__).parent / "fixtures" / "results"
 ALL = sorted(FIX.iterdir())

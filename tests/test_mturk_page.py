@@ -11,7 +11,8 @@ from collection import Job, run_job
 from collection.crowd.platforms import mturk
 from collection.crowd.clean import clean
 from collection.crowd.export import ExportOptions, export_batch
-from collection.crowd.ingest import read_results, write_answers
+from collection.crowd.ingest import read_results
+from collection.crowd.judgments import write_answers
 from collection.crowd.lexicon import VALUES
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,8 @@ from collection import Job, run_job
 from collection.crowd.export import ExportOptions, export_batch
 from collection.crowd.ingest import read_results
 from collection.crowd.lexicon import names_change
-from collection.crowd.simulate import make_panel, measure_panel, pattern, simulate
+from collection.crowd.panel import measure_panel, pattern
+from collection.crowd.simulate import make_panel, simulate
 
 
 def test_panel_goals_on_5000_pairs():

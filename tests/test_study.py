@@ -52,14 +52,15 @@ def test_a_worker_over_the_limit_is_cut_and_counted(evaluated, data_root, tmp_pa
     with pytest.raises(ValueError, match="panel is too small"):
         simulate_study(tmp_path, "mturk", seed=0, raters=4)
     results = simulate_study(tmp_path, "mturk", seed=0)
-    text = results.read_text().splitlines()
-    header, body = text[0], text[1:]
-    worker = header.split(",").index("WorkerId")
-    first = body[0].split(",")[worker]
+    header, *body = list(csv.reader(io.StringIO(results.read_text())))
+    worker, assignment = header.index("WorkerId"), header.index("AssignmentId")
     # the same rater answers three more presentations than allowed
-    extra = [line.replace(line.split(",")[worker], first).replace(line.split(",")[3], f"X{n}") for n, line in
-             enumerate(body[1:4])]
-    results.write_text("\n".join([header, *body, *extra]) + "\n")
+    extra = [[*row[:worker], body[0][worker], *row[worker + 1:]] for row in body[1:4]]
+    for n, row in enumerate(extra):
+        row[assignment] = f"X{n}"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([header, *body, *extra])
+    results.write_text(buffer.getvalue())
     study = collect_study(tmp_path, [results])
     assert study["dropped"]["over_worker_limit"] >= 3 and study["max_per_worker"] <= 2
 

@@ -13,7 +13,6 @@ have opaque names: neither a URL nor a presentation id tells which model is whic
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import random
 from dataclasses import asdict, dataclass
@@ -23,20 +22,26 @@ from pathlib import Path
 import numpy as np
 
 from collection.files import sha256_file, write_atomic, write_json
-from collection.crowd.ingest import Fields, read_results
-from collection.crowd.platforms.mturk import SUBMIT_URL, lint
+from collection.crowd.ingest import read_results
+from collection.crowd.platforms import PLATFORMS as PLATFORM_MODULES
+from collection.crowd.task import Image, Task
 from collection.render.raster import png_bytes
-from collection.safety import csv_cell, escape_html, page_csv
+from collection.safety import data_csv
 
 from ..runs import read_items, read_outputs, run_model
 from .analysis import analyse
 
-FIELDS = Fields(item="presentation_id", answer="grade")
 COLUMNS = ("presentation_id", "source_url", "a_url", "b_url", "instruction")
 GRADES = ("1: A is much better than B", "2: A is better than B", "3: the results are comparable",
           "4: B is better than A", "5: B is much better than A")
-TASK = ("An avatar (left) and an instruction were given to two programs, A and B. Which result follows "
-        "the instruction better while keeping the rest of the avatar?")
+TASK = Task(name="preference", title="Which edited avatar is better?",
+            text=("An avatar (left) and an instruction were given to two programs, A and B. Which result follows "
+                  "the instruction better while keeping the rest of the avatar?"),
+            item="presentation_id", answer="grade",
+            images=(Image("source_url", "Before", "the avatar before"), Image("a_url", "A", "result A"),
+                    Image("b_url", "B", "result B")),
+            columns=COLUMNS, grades=GRADES, quote="instruction",
+            description="Compare two edits of an avatar", keywords="avatar,image,comparison")
 PLATFORMS = ("mturk", "labelstudio", "appen")
 
 
@@ -57,81 +62,6 @@ def _opaque(seed: int, *parts) -> str:
 def _upscale(image: np.ndarray, size: int) -> np.ndarray:
     factor = max(1, size // image.shape[0])
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
-
-
-def _mturk_template() -> str:
-    radios = "\n".join(f'<label><input type="radio" name="grade" value="{g}" required> {escape_html(text)}</label><br>'
-                       for g, text in enumerate(GRADES, start=1))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Which edited avatar is better?</title>
-<style>body {{ font-family: sans-serif; max-width: 48em; margin: 1em auto; }} .row {{ display: flex; gap: 1.5em; }}
-figure {{ margin: 0; text-align: center; }} img {{ width: 192px; height: 192px; image-rendering: pixelated; }}</style>
-</head><body>
-<form id="mturk_form" method="post" action="{SUBMIT_URL}">
-<input type="hidden" name="assignmentId" id="assignmentId" value="">
-<input type="hidden" name="presentation_id" value="${{presentation_id}}">
-<p>{escape_html(TASK)}</p>
-<p>Instruction: <q id="instruction">${{instruction}}</q></p>
-<div class="row">
-<figure><img src="${{source_url}}" alt="the avatar before"><figcaption>Before</figcaption></figure>
-<figure><img src="${{a_url}}" alt="result A"><figcaption>A</figcaption></figure>
-<figure><img src="${{b_url}}" alt="result B"><figcaption>B</figcaption></figure>
-</div>
-<fieldset id="grades"><legend>Your judgement</legend>
-{radios}
-</fieldset>
-<p id="preview" hidden>This is a preview: accept the HIT to answer.</p>
-<button type="submit" id="submitButton">Submit</button>
-</form>
-<script>
-(function () {{
-  var params = new URLSearchParams(window.location.search);
-  var assignment = params.get("assignmentId") || "";
-  document.getElementById("assignmentId").value = assignment;
-  var submitTo = params.get("turkSubmitTo");
-  if (submitTo) {{ document.getElementById("mturk_form").action = submitTo.replace(/\\/$/, "") + "/mturk/externalSubmit"; }}
-  if (!assignment || assignment === "ASSIGNMENT_ID_NOT_AVAILABLE") {{
-    document.getElementById("submitButton").disabled = true;
-    document.getElementById("preview").hidden = false;
-  }}
-}})();
-</script>
-</body></html>
-"""
-
-
-def _labelstudio_config() -> str:
-    from xml.sax.saxutils import quoteattr
-
-    choices = "\n".join(f"    <Choice value=\"{g}\" hint={quoteattr(text)}/>" for g, text in enumerate(GRADES, start=1))
-    return f"""<View>
-  <Header value={quoteattr(TASK)}/>
-  <Text name="instruction" value="$instruction"/>
-  <View style="display: flex; gap: 1.5em;">
-    <Image name="source" value="$source_url" width="192px"/>
-    <Image name="a" value="$a_url" width="192px"/>
-    <Image name="b" value="$b_url" width="192px"/>
-  </View>
-  <Choices name="grade" toName="a,b" choice="single" required="true" showInline="false">
-{choices}
-  </Choices>
-</View>
-"""
-
-
-def _appen_template() -> str:
-    options = "\n".join(f'  <cml:radio label="{escape_html(text)}" value="{g}"/>' for g, text in enumerate(GRADES, start=1))
-    return f"""<p>{escape_html(TASK)}</p>
-<p>Instruction: <q>{{{{instruction}}}}</q></p>
-<div style="display: flex; gap: 1.5em;">
-  <figure><img src="{{{{source_url}}}}" width="192" height="192" alt="before"/><figcaption>Before</figcaption></figure>
-  <figure><img src="{{{{a_url}}}}" width="192" height="192" alt="A"/><figcaption>A</figcaption></figure>
-  <figure><img src="{{{{b_url}}}}" width="192" height="192" alt="B"/><figcaption>B</figcaption></figure>
-</div>
-<cml:radios label="Your judgement" name="grade" validates="required">
-{options}
-</cml:radios>
-"""
 
 
 def export_study(run_a: str | Path, run_b: str | Path, out: str | Path, image_base_url: str,
@@ -176,14 +106,8 @@ def export_study(run_a: str | Path, run_b: str | Path, out: str | Path, image_ba
     rows = [rows[k] for k in order]
     for platform in PLATFORMS:
         (out / platform).mkdir(exist_ok=True)
-    html = _mturk_template()
-    lint(html, COLUMNS)
-    write_atomic(out / "mturk" / "template.html", html)
-    write_atomic(out / "mturk" / "batch-001.csv", page_csv(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)))
-    write_atomic(out / "labelstudio" / "config.xml", _labelstudio_config())
-    write_atomic(out / "labelstudio" / "tasks-001.json", json.dumps([{"data": r} for r in rows], indent=1) + "\n")
-    write_atomic(out / "appen" / "template.cml", _appen_template())
-    write_atomic(out / "appen" / "job-001.csv", page_csv(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)))
+    for platform in PLATFORMS:
+        PLATFORM_MODULES[platform].write_batches(TASK, [rows], out / platform)
     write_atomic(out / "key.jsonl", "".join(json.dumps(k, sort_keys=True) + "\n" for k in key))
     files = sorted([*(p for platform in PLATFORMS for p in (out / platform).iterdir() if p.is_file()), out / "key.jsonl"])
     manifest = {"kind": "preference-export", "model_a": models[0], "model_b": models[1],
@@ -239,55 +163,18 @@ def simulate_study(folder: str | Path, platform: str = "appen", seed: int = 0, r
             grade = 3 + int(np.clip(np.round(latent), -2, 2))
             rater["done"] += 1
             submitted = start + timedelta(seconds=37 * number + rng.randint(0, 30))
-            answers.append({"presentation_id": pid, "worker": rater["id"], "grade": grade, "submitted": submitted,
+            answers.append({"presentation_id": pid, "worker": rater["id"], "answer": str(grade), "submit": submitted,
                             "seconds": round(rng.lognormvariate(3.0, 0.4), 1),
                             "assignment": _opaque(seed, "assignment", pid, rater["id"])})
+    module = PLATFORM_MODULES[platform]
+    inputs = module.read_batches(folder / platform, TASK)
+    for answer in answers:
+        answer["inputs"] = inputs[answer["presentation_id"]]
     out = folder / "results"
     out.mkdir(exist_ok=True)
-    path = {"mturk": out / "mturk-results.csv", "labelstudio": out / "labelstudio-export.json",
-            "appen": out / "appen-full-report.csv"}[platform]
-    write_atomic(path, _results_file(platform, answers, key))
+    path = out / module.RESULTS
+    write_atomic(path, module.simulated_results(TASK, answers))
     return path
-
-
-def _csv(header, rows) -> str:
-    """A data CSV (not pasted into a page): cells only guarded against spreadsheet formulas."""
-    import csv
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([csv_cell(v) for v in row] for row in rows)
-    return buffer.getvalue()
-
-
-def _results_file(platform: str, answers: list[dict], key: dict) -> str:
-    stamp = lambda t, fmt: t.strftime(fmt)  # noqa: E731
-    if platform == "mturk":
-        header = ["HITId", "HITTypeId", "Title", "AssignmentId", "WorkerId", "AssignmentStatus", "AcceptTime",
-                  "SubmitTime", "WorkTimeInSeconds", "RequesterAnnotation", "Input.presentation_id", "Answer.grade"]
-        rows = [[f"HIT{a['presentation_id']}", "STUDY", "Which edited avatar is better?", a["assignment"], a["worker"],
-                 "Submitted", stamp(a["submitted"] - timedelta(seconds=a["seconds"]), "%a %b %d %H:%M:%S UTC %Y"),
-                 stamp(a["submitted"], "%a %b %d %H:%M:%S UTC %Y"), str(int(a["seconds"])), "aimi-simulated",
-                 a["presentation_id"], str(a["grade"])] for a in answers]
-        return _csv(header, rows)
-    if platform == "appen":
-        header = ["_unit_id", "_created_at", "_id", "_started_at", "_tainted", "_channel", "_trust", "_worker_id",
-                  "presentation_id", "grade", "simulated"]
-        rows = [[a["presentation_id"], stamp(a["submitted"], "%m/%d/%Y %H:%M:%S"), a["assignment"],
-                 stamp(a["submitted"] - timedelta(seconds=a["seconds"]), "%m/%d/%Y %H:%M:%S"), "false", "simulated",
-                 "1", a["worker"], a["presentation_id"], str(a["grade"]), "true"] for a in answers]
-        return _csv(header, rows)
-    tasks: dict[str, dict] = {}
-    for a in answers:
-        task = tasks.setdefault(a["presentation_id"], {"id": len(tasks) + 1, "data": {"presentation_id": a["presentation_id"]},
-                                                       "annotations": [], "meta": {"simulated": True}})
-        task["annotations"].append({
-            "id": a["assignment"], "completed_by": {"email": f"{a['worker']}@simulated.invalid"},
-            "created_at": a["submitted"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "lead_time": a["seconds"],
-            "was_cancelled": False, "meta": {"simulated": True},
-            "result": [{"from_name": "grade", "to_name": "a", "type": "choices", "value": {"choices": [str(a["grade"])]}}]})
-    return json.dumps(list(tasks.values()), indent=1) + "\n"
 
 
 def collect_study(folder: str | Path, result_files, out: str | Path | None = None, salt: str = "aimi-study") -> dict:
@@ -298,7 +185,7 @@ def collect_study(folder: str | Path, result_files, out: str | Path | None = Non
     manifest = json.loads((folder / "manifest.json").read_text())
     key = _key(folder)
     limit = manifest["platform_settings"]["max_presentations_per_worker"]
-    judgments = read_results(result_files, FIELDS)
+    judgments = read_results(result_files, TASK.fields)
     ratings, dropped, per_worker = [], {"unknown_presentation": 0, "bad_grade": 0, "over_worker_limit": 0}, {}
     for j in judgments:                       # read_results orders by submit time: a rater's first ones count
         row = key.get(j.item_id)
@@ -320,6 +207,6 @@ def collect_study(folder: str | Path, result_files, out: str | Path | None = Non
     study.update(dropped=dropped, platforms=sorted({r["platform"] for r in ratings}),
                  runs=manifest["runs"], note=("SIMULATED raters: not human judgements" if study["simulated"] else ""))
     columns = ("item", "order", "worker", "grade_shown", "simulated", "platform")
-    write_atomic(folder / "ratings.csv", _csv(columns, ([str(r[c]) for c in columns] for r in ratings)))
+    write_atomic(folder / "ratings.csv", data_csv(columns, ([str(r[c]) for c in columns] for r in ratings)))
     write_json(Path(out) if out else folder / "study.json", study)
     return study

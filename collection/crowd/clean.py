@@ -37,7 +37,7 @@ from pathlib import Path
 
 from .export import EXAMPLE, TASK_TEXT
 from ..files import write_atomic, write_json
-from .ingest import Judgment, read_answers
+from .judgments import Judgment, read_answers
 from .lexicon import names_change, words
 from ..pairs import read_pair_records
 from ..safety import csv_cell

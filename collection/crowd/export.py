@@ -7,9 +7,9 @@ workers see are rendered from the specs at ``display_size``, 256 px by default).
                                 from its URL); referenced as <image-base-url>/<token>.png
     items.jsonl                 the private key: item id -> kind (pair, gold, distractor), pair,
                                 attribute, values. Not for upload.
-    mturk/       batch-001.csv ... + template.html      (see mturk.py)
-    labelstudio/ tasks-001.json ... + config.xml         (see labelstudio.py)
-    appen/       job-001.csv ... + template.cml          (see appen.py)
+    mturk/       batch-001.csv ... + template.html      (see platforms/mturk.py)
+    labelstudio/ tasks-001.json ... + config.xml         (see platforms/labelstudio.py)
+    appen/       job-001.csv ... + template.cml          (see platforms/appen.py)
     manifest.json               seed, options, counts, code version, SHA-256 of every file
 
 Attention checks: *distractors* are no-change pairs (the source shown twice), whose right answer
@@ -33,6 +33,9 @@ from ..render.compose import check_size
 from ..render.raster import png_bytes, render
 from ..files import write_atomic, write_json
 from ..pairs import read_pair_records
+from .lexicon import VALUES
+from .platforms import PLATFORMS as PLATFORM_MODULES
+from .task import instruction_task
 
 PLATFORMS = ("mturk", "labelstudio", "appen")
 TASK_TEXT = ("The avatar on the right was made from the avatar on the left by changing one thing. "
@@ -98,8 +101,14 @@ class Item:
     extra: dict = field(default_factory=dict)
 
     def row(self) -> dict[str, str]:
-        """The columns a platform receives (never the kind or the answer)."""
-        return {"pair_id": self.item_id, "source_url": self.source_url, "target_url": self.target_url}
+        """The columns a platform receives (never the kind or the answer); gold items also carry
+        Appen's gold cells (the lexicon's key words a right answer uses, and the reason shown)."""
+        row = {"pair_id": self.item_id, "source_url": self.source_url, "target_url": self.target_url}
+        if self.kind == "gold":
+            names, keys = VALUES[self.attribute][self.to_value]
+            row.update({"_golden": "TRUE", "instruction_gold": ", ".join(keys),
+                        "instruction_gold_reason": f"The {self.attribute.replace('_', ' ')} changed to {names[0]}."})
+        return row
 
 
 def load_pairs(pairs_dir: str | Path) -> list[dict]:
@@ -189,17 +198,15 @@ def _with_images(batches: list[list[Item]], records: list[dict], out: Path,
 
 def export_batch(pairs_dir: str | Path, out: str | Path, options: ExportOptions) -> dict:
     """Write the export described in the module docstring; returns the manifest."""
-    from .platforms import appen, labelstudio, mturk
-
     out = Path(out)
     records = load_pairs(pairs_dir)
     batches = _with_images(plan_items(records, options), records, out, options)
     items = [it for batch in batches for it in batch]
     key = "".join(json.dumps({k: v for k, v in asdict(it).items() if k != "extra"}) + "\n" for it in items)
     write_atomic(out / "items.jsonl", key)
-    writers = {"mturk": mturk.write, "labelstudio": labelstudio.write, "appen": appen.write}
+    task = instruction_task(options.task_text, options.example, options.min_length)
     for platform in options.platforms:
-        writers[platform](batches, out / platform, options)
+        PLATFORM_MODULES[platform].write_batches(task, [[it.row() for it in batch] for batch in batches], out / platform)
     files = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted(out.rglob("*")) if p.is_file() and p.name != "manifest.json"}
     kinds = [it.kind for it in items]

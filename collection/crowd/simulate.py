@@ -16,12 +16,9 @@ example, another language, off-topic, and the spammer's reused text.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import random
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,7 +26,8 @@ from pathlib import Path
 from ..attributes import pick, seeded_rng
 from .export import EXAMPLE
 from ..files import write_atomic, write_json
-from .ingest import SIMULATED_MARK
+from .platforms import PLATFORMS
+from .task import Task, instruction_task
 from .lexicon import NO_CHANGE, NOUNS, VALUES, words
 
 PERSONAS = {  # share of the panel, median seconds per answer, chance of an invalid answer
@@ -49,7 +47,7 @@ OTHER_LANGUAGE = ["cambia el color del pelo", "mettez des lunettes rondes", "mac
 OFF_TOPIC = ["nice avatar", "this is a fun hit", "I like the colours", "cool picture lol",
              "thanks for the task", "looks good to me", "great work", "what a cute character"]
 SPAM = ["good", "nice", "change it", "ok done", "very nice picture"]
-_PRONOUNS = [("him", "his", "he"), ("her", "her", "she"), ("them", "their", "they"),
+PRONOUNS = [("him", "his", "he"), ("her", "her", "she"), ("them", "their", "they"),
              ("the avatar", "the avatar's", "the avatar"), ("the character", "the character's", "the character"),
              ("this person", "this person's", "this person"), ("the guy", "the guy's", "the guy"),
              ("the girl", "the girl's", "the girl"), ("the cartoon", "the cartoon's", "the cartoon"),
@@ -130,7 +128,7 @@ def _bare(phrase: str) -> str:
 
 def _change_sentence(rng: random.Random, attribute: str, old: str | None, new: str) -> str:
     """One imperative sentence asking for ``attribute`` to become ``new`` (lower case start)."""
-    obj, poss, subj = pick(rng, _PRONOUNS)
+    obj, poss, subj = pick(rng, PRONOUNS)
     noun = pick(rng, NOUNS[attribute])
     verb = pick(rng, _VERBS)
     to = _phrase(rng, attribute, new)
@@ -257,22 +255,6 @@ def write_answer(rng: random.Random, worker: Worker, attribute: str | None, old:
 
 # --- answering an export -----------------------------------------------------------------------
 
-def _fmt_mturk(moment: datetime) -> str:
-    return moment.strftime("%a %b %d %H:%M:%S UTC %Y")
-
-
-MTURK_COLUMNS = ["HITId", "HITTypeId", "Title", "Description", "Keywords", "Reward", "CreationTime",
-                 "MaxAssignments", "RequesterAnnotation", "AssignmentDurationInSeconds",
-                 "AutoApprovalDelayInSeconds", "Expiration", "NumberOfSimilarHITs", "LifetimeInSeconds",
-                 "AssignmentId", "WorkerId", "AssignmentStatus", "AcceptTime", "SubmitTime",
-                 "AutoApprovalTime", "ApprovalTime", "RejectionTime", "RequesterFeedback",
-                 "WorkTimeInSeconds", "LifetimeApprovalRate", "Last30DaysApprovalRate",
-                 "Last7DaysApprovalRate"]
-APPEN_COLUMNS = ["_unit_id", "_created_at", "_golden", "_id", "_missed", "_started_at", "_tainted",
-                 "_channel", "_trust", "_worker_id", "_country", "_region", "_city", "_ip", "instruction",
-                 "pair_id", "source_url", "target_url", "simulated"]
-
-
 def simulate(export_dir: str | Path, out: str | Path, seed: int = 0, panel_size: int = 60,
              platforms: tuple[str, ...] | None = None) -> dict:
     """Answer every batch of the export in ``export_dir`` for each exported platform; write the
@@ -285,6 +267,7 @@ def simulate(export_dir: str | Path, out: str | Path, seed: int = 0, panel_size:
         raise ValueError(f"{e.filename} not found: {export_dir} is not an export folder "
                          f"(python -m collection export)") from None
     options = manifest["options"]
+    task = instruction_task(options["task_text"], options["example"], options["min_length"])
     platforms = tuple(platforms or options["platforms"])
     panel = make_panel(seed, panel_size)
     cap = options.get("max_per_worker")
@@ -319,8 +302,7 @@ def simulate(export_dir: str | Path, out: str | Path, seed: int = 0, panel_size:
                 key_rows.append({"platform": platform, "assignment_id": assignment, "item_id": item["item_id"],
                                  "worker_id": worker.worker_id, "persona": worker.persona, "meaning": meaning,
                                  "simulated": True})
-        writer = {"mturk": _write_mturk, "labelstudio": _write_labelstudio, "appen": _write_appen}[platform]
-        writer(judgments, out, export_dir, rng)
+        _write_results(platform, task, judgments, out, export_dir, rng)
         counts[platform] = len(judgments)
     write_atomic(out / "simulated_key.jsonl", "".join(json.dumps(r) + "\n" for r in key_rows))
     summary = {"simulated": True, "seed": seed, "panel": panel_size, "answers": counts,
@@ -339,150 +321,19 @@ def _assignment_id(platform: str, seed: int, item_number: int, worker: Worker, n
     return str(9_000_000 + number)
 
 
-def _rows_by_item(folder: Path, pattern: str) -> dict[str, dict]:
-    rows = {}
-    for path in sorted(folder.glob(pattern)):
-        with open(path, newline="", encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                rows[row["pair_id"]] = row
-    return rows
-
-
-def _write_mturk(judgments, out: Path, export_dir: Path, rng) -> None:
-    inputs = _rows_by_item(export_dir / "mturk", "batch-*.csv")
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(MTURK_COLUMNS + ["Input.pair_id", "Input.source_url", "Input.target_url",
-                                     "Answer.instruction", "Approve", "Reject", "Simulated"])
+def _write_results(platform: str, task: Task, judgments: list[dict], out: Path, export_dir: Path, rng) -> None:
+    """The platform's own results file for ``judgments``, through its module in ``platforms/``."""
+    module = PLATFORMS[platform]
+    inputs = module.read_batches(export_dir / platform, task)
+    answers = []
     for j in judgments:
-        item_id = j["item"]["item_id"]
-        row = inputs[item_id]
-        hit = "3SIM" + hashlib.sha256(item_id.encode()).hexdigest()[:26].upper()
-        accept = j["submit"] - timedelta(seconds=j["seconds"])
-        writer.writerow([hit, "3SIMTYPE", "Describe the change between two avatars",
-                         "Write an instruction", "avatar,image,instruction", "$0.05",
-                         _fmt_mturk(accept - timedelta(hours=1)), "3", SIMULATED_MARK, "600", "259200",
-                         _fmt_mturk(accept + timedelta(days=3)), "", "259200", j["assignment"],
-                         j["worker"].worker_id, "Submitted", _fmt_mturk(accept), _fmt_mturk(j["submit"]),
-                         _fmt_mturk(j["submit"] + timedelta(days=3)), "", "", "", str(j["seconds"]),
-                         "100% (10/10)", "100% (10/10)", "100% (3/3)",
-                         row["pair_id"], row["source_url"], row["target_url"], j["answer"], "", "", "true"])
-    write_atomic(out / "mturk-results.csv", buf.getvalue())
-
-
-def _write_labelstudio(judgments, out: Path, export_dir: Path, rng) -> None:
-    tasks: dict[str, dict] = {}
-    for path in sorted((export_dir / "labelstudio").glob("tasks-*.json")):
-        for task in json.loads(path.read_text()):
-            tasks[task["data"]["pair_id"]] = task["data"]
-    exported: dict[str, dict] = {}
-    for j in judgments:
-        item_id = j["item"]["item_id"]
-        task = exported.setdefault(item_id, {"id": len(exported) + 1, "data": tasks[item_id],
-                                             "meta": {"simulated": True}, "annotations": []})
-        worker_number = int(j["worker"].worker_id[3:9], 16) % 100000
-        task["annotations"].append({
-            "id": int(j["assignment"]), "completed_by": worker_number, "was_cancelled": False, "ground_truth": False,
-            "created_at": j["submit"].strftime("%Y-%m-%dT%H:%M:%S.000000Z"), "lead_time": float(j["seconds"]),
-            "result": [{"from_name": "instruction", "to_name": "source", "type": "textarea",
-                        "value": {"text": [j["answer"]]}}],
-            "meta": {"simulated": True, "worker_id": j["worker"].worker_id}})
-    write_atomic(out / "labelstudio-export.json", json.dumps(list(exported.values()), indent=1) + "\n")
-
-
-def _write_appen(judgments, out: Path, export_dir: Path, rng) -> None:
-    inputs = _rows_by_item(export_dir / "appen", "job-*.csv")
-    units = {item_id: 3_000_000 + k for k, item_id in enumerate(inputs)}
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(APPEN_COLUMNS)
-    for n, j in enumerate(judgments, start=1):
-        row = inputs[j["item"]["item_id"]]
-        started = j["submit"] - timedelta(seconds=j["seconds"])
-        tainted = j["worker"].persona == "spammer" and rng.random() < 0.5
-        writer.writerow([units[row["pair_id"]], j["submit"].strftime("%m/%d/%Y %H:%M:%S"),
-                         "true" if row.get("_golden") == "TRUE" else "false", j["assignment"], "",
-                         started.strftime("%m/%d/%Y %H:%M:%S"), "true" if tainted else "false", "sim",
-                         "0.5" if tainted else "0.95", int(j["worker"].worker_id[3:9], 16), "SIM", "", "",
-                         f"192.0.2.{n % 250 + 1}", j["answer"], row["pair_id"], row["source_url"],
-                         row["target_url"], "true"])
-    write_atomic(out / "appen-full-report.csv", buf.getvalue())
-
-
-# --- measuring the panel -----------------------------------------------------------------------
-
-_SLOT_WORDS = None
-# Words that shape a sentence rather than name its content: they stay visible in a pattern.
-_FUNCTION_WORDS = {"to", "on", "in", "of", "with", "and", "only", "one", "up", "no", "off", "take",
-                   "remove", "removed", "get", "rid", "without", "for", "over", "out", "it", "at",
-                   "very", "some", "nothing", "same", "change", "make", "give", "put", "add", "set"}
-_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?|[^\sa-z0-9]+")
-
-
-def _slot_words() -> set[str]:
-    global _SLOT_WORDS
-    if _SLOT_WORDS is None:
-        found = set()
-        for table in VALUES.values():
-            for phrases, keys in table.values():
-                found.update(words(" ".join(phrases + keys)))
-        for nouns in NOUNS.values():
-            found.update(words(" ".join(nouns)))
-        found.update(words(" ".join(" ".join(p) for p in _PRONOUNS)))
-        found.update({"a", "an", "the"})
-        _SLOT_WORDS = found - _FUNCTION_WORDS
-    return _SLOT_WORDS
-
-
-def pattern(text: str) -> str:
-    """The phrasing of an instruction with what it talks about abstracted away: words naming
-    attributes and values, pronouns and articles become "_" (runs collapse); function words and
-    punctuation stay."""
-    out: list[str] = []
-    for w in _TOKEN.findall(text.lower()):
-        token = "_" if w in _slot_words() else w
-        if not (token == "_" and out and out[-1] == "_"):
-            out.append(token)
-    return " ".join(out)
-
-
-def panel_figures(answers: list[tuple[str, str | None, str | None]]) -> dict:
-    """Figures over valid answers (text, attribute, to_value): word types, distinct share, the
-    largest phrasing pattern's share and the share that names the change (:func:`names_change`)."""
-    from collections import Counter
-
-    from .lexicon import names_change
-
-    texts = [a[0] for a in answers]
-    vocabulary = Counter(w for t in texts for w in words(t))
-    patterns = Counter(pattern(t) for t in texts)
-    top_pattern, top_count = patterns.most_common(1)[0]
-    return {
-        "simulated": True,
-        "valid_answers": len(texts),
-        "word_types": len(vocabulary),
-        "distinct_share": round(len(set(t.lower().strip() for t in texts)) / len(texts), 4),
-        "largest_pattern": top_pattern,
-        "largest_pattern_share": round(top_count / len(texts), 4),
-        "names_change_share": round(sum(names_change(t, a, v) for t, a, v in answers) / len(texts), 4),
-    }
-
-
-def measure_panel(n: int = 5000, seed: int = 0, panel_size: int = 60) -> dict:
-    """Answer ``n`` random one-attribute changes (one answer each, no rendering needed) and
-    return :func:`panel_figures` of the valid ones."""
-    from ..attributes import attribute as attribute_of, sample_spec
-    from ..pairs import changeable
-
-    rng = seeded_rng("measure-panel", seed, 0)
-    panel = [w for w in make_panel(seed, panel_size) if w.persona != "spammer"]
-    valid = []
-    for _ in range(n):
-        spec = sample_spec(rng)
-        name = pick(rng, changeable(spec))
-        old = getattr(spec, name)
-        new = pick(rng, [v for v in attribute_of(name).values if v != old])
-        text, meaning = write_answer(rng, pick(rng, panel), name, old, new, "")
-        if meaning == "valid":
-            valid.append((text, name, new))
-    return panel_figures(valid)
+        worker = j["worker"]
+        answer = {"inputs": inputs[j["item"]["item_id"]], "worker": worker.worker_id, "assignment": j["assignment"],
+                  "submit": j["submit"], "seconds": j["seconds"], "answer": j["answer"]}
+        if platform == "labelstudio":   # Label Studio numbers its annotations
+            answer["assignment"] = int(j["assignment"])
+        if platform == "appen":   # Appen numbers its contributors; some spammers are flagged later
+            answer["worker"] = str(int(worker.worker_id[3:9], 16))
+            answer["tainted"] = worker.persona == "spammer" and rng.random() < 0.5
+        answers.append(answer)
+    write_atomic(out / module.RESULTS, module.simulated_results(task, answers))
