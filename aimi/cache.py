@@ -60,6 +60,13 @@ def problems(split: str, size: int, root: str | Path | None = None) -> list[str]
     return found
 
 
+def verify(splits, sizes, root: str | Path | None = None) -> tuple[list[str], list[str]]:
+    """(problems of the cached arrays of every split x size, problems of the renderer against the
+    release's pixel hashes); both empty when all is well."""
+    cache = [p for size in sizes for split in splits for p in problems(split, size, root)]
+    return cache, renderer_problems()
+
+
 def renderer_problems() -> list[str]:
     """Compare a sample of avatars rendered here with the pixel hashes in the release manifest: a
     different renderer (other art or rasteriser versions) would silently change the images."""

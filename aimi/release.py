@@ -15,13 +15,10 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-DATA_VERSION = 1
-SPLITS = ("train", "val", "test")
+from collection.release import DATA_VERSION, ReleaseError
+from collection.release import SPLIT_NAMES as SPLITS
+
 SHIPPED = ("vocabulary.json", "unlabeled.json", "DATASHEET.md")
-
-
-class ReleaseError(RuntimeError):
-    """The shipped release is damaged or missing; reinstalling the package restores it."""
 
 
 def data_dir() -> Path:

@@ -84,7 +84,7 @@ class IMIConfig:
         return cls(**data)
 
 
-def _init(module: nn.Module) -> None:
+def init_weights(module: nn.Module) -> None:
     # DCGAN: conv weights N(0, 0.02), BatchNorm weight N(1, 0.02) and bias 0
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)
@@ -274,7 +274,7 @@ class IMI(nn.Module):
         self.cfg = cfg
         self.generator = IMIGenerator(cfg)
         self.discriminator = Discriminator(cfg)
-        self.apply(_init)
+        self.apply(init_weights)
 
     def forward(self, source, tokens=None, lengths=None) -> dict:
         return self.generator(source, tokens, lengths)

@@ -13,7 +13,11 @@ from pathlib import Path
 
 import click
 
+from baselines import MODELS, PRESETS
 from collection import __version__
+from collection.release import SPLIT_NAMES
+
+from .preference.study import PLATFORMS as STUDY_PLATFORMS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,10 +54,24 @@ def parse_settings(pairs: tuple[str, ...]) -> dict:
     return out
 
 
+def split_settings(model: str, changes: dict, train_fields: set[str]) -> tuple[dict, dict]:
+    """``--set`` values split into (training settings, model settings); a key that is neither is
+    a usage error listing both sets of valid keys."""
+    from baselines import MODELS
+
+    model_fields = {f.name for f in fields(MODELS[model][1])}
+    unknown = sorted(set(changes) - train_fields - model_fields)
+    if unknown:
+        raise click.UsageError(f"--set {', '.join(unknown)}: not a setting of the trainer or of model {model!r}; "
+                               f"trainer: {', '.join(sorted(train_fields))}; model: {', '.join(sorted(model_fields))}")
+    return ({k: v for k, v in changes.items() if k in train_fields},
+            {k: v for k, v in changes.items() if k not in train_fields})
+
+
 @cli.command()
-@click.option("--model", required=True,
-              help="identity, imi (w/o SIM), imi_sim (w/ SIM), imi_sim_composite, imi_sim_unet.")
-@click.option("--preset", default="cpu", show_default=True, help="smoke, cpu or paper.")
+@click.option("--model", required=True, type=click.Choice(list(MODELS)),
+              help="identity, imi (w/o SIM), imi_sim (w/ SIM), and the models beyond the paper.")
+@click.option("--preset", default="cpu", show_default=True, type=click.Choice(list(PRESETS)))
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
@@ -75,10 +93,8 @@ def train(model, preset, seed, out, resume, phases, bf16, channels_last, threads
     """
     from .training.train import TrainConfig, train as run_training
 
-    changes = parse_settings(settings)
     train_fields = {f.name for f in fields(TrainConfig)} - {"model", "preset", "model_overrides"}
-    train_changes = {k: v for k, v in changes.items() if k in train_fields}
-    model_changes = {k: v for k, v in changes.items() if k not in train_fields}
+    train_changes, model_changes = split_settings(model, parse_settings(settings), train_fields)
     if phases is not None:
         train_changes["phases"] = phases
     if bf16:
@@ -116,7 +132,7 @@ def curves(runs, out):
 
 @cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-@click.option("--split", default="test", show_default=True, type=click.Choice(["train", "val", "test"]))
+@click.option("--split", default="test", show_default=True, type=click.Choice(SPLIT_NAMES))
 @click.option("--data-root", type=click.Path(file_okay=False), default=None,
               help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
 def evaluate(runs, split, data_root):
@@ -235,7 +251,7 @@ def study_export(run_a, run_b, out, image_base_url, limit, seed, data_root):
 
 @study.command("simulate")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("--platform", type=click.Choice(["mturk", "labelstudio", "appen"]), default="appen", show_default=True)
+@click.option("--platform", type=click.Choice(STUDY_PLATFORMS), default="appen", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def study_simulate(folder, platform, seed):
     """Answer the study with SIMULATED raters in PLATFORM's results format (never human data)."""

@@ -15,12 +15,14 @@ import click
 from .version import __version__
 from .attributes import SpecError, attribute, sample_spec, schema, seeded_rng, visible_attributes
 from .batch import Job, JobError, run_job
-from .render.compose import SIZES, check_size
+from .crowd.export import PLATFORMS
 from .files import write_atomic
+from .render.compose import SIZES, check_size
+from .render.raster import RENDERERS
 
 SIZE = click.option("--size", type=int, default=64, show_default=True,
                     help=f"Image size in pixels, one of {', '.join(map(str, SIZES))}.")
-RENDERER = click.option("--renderer", type=click.Choice(["sprite", "reference"]), default="sprite",
+RENDERER = click.option("--renderer", type=click.Choice(RENDERERS), default="sprite",
                         show_default=True,
                         help="sprite: cached layer sprites (fast); reference: whole-document resvg.")
 SEED = click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
@@ -184,7 +186,7 @@ def show(settings, seed, size, out, renderer) -> None:
               help="Pairs folder (made by the pairs command).")
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @click.option("--platform", "platforms", multiple=True,
-              type=click.Choice(["mturk", "labelstudio", "appen", "all"]), default=["all"], show_default=True,
+              type=click.Choice([*PLATFORMS, "all"]), default=["all"], show_default=True,
               help="Platform(s) to export for (repeatable).")
 @click.option("--image-base-url", required=True,
               help="Public HTTPS folder where OUT/images/ will be served, e.g. https://bucket.example.org/aimi/b1")
@@ -208,7 +210,7 @@ def export(pairs_dir, out, platforms, image_base_url, assignments, max_per_worke
       python -m collection export --pairs out/pairs --out out/batch \\
           --image-base-url https://example.org/aimi/batch1 --gold 5 --distractors 20 --batch-size 500
     """
-    from .crowd.export import PLATFORMS, ExportOptions, export_batch
+    from .crowd.export import ExportOptions, export_batch
 
     chosen = PLATFORMS if "all" in platforms else tuple(dict.fromkeys(platforms))
     options = ExportOptions(platforms=chosen, image_base_url=image_base_url, assignments=assignments,
@@ -319,7 +321,9 @@ def run_click(group: click.Group, argv: list[str] | None, prog_name: str, errors
     usage errors 2, ``errors`` (the library's) and click failures 1. Shared by this package's CLI
     and ``python -m benchmark``."""
     try:
-        group.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        result = group.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        if isinstance(result, int) and not isinstance(result, bool):   # click returns Exit(code)'s code
+            return result
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.exceptions.Abort:

@@ -37,10 +37,12 @@ from .vocabulary import build_vocabulary, encode
 
 DATA_VERSION = 1
 SPLITS = (("train", 4296), ("val", 230), ("test", 230))
+SPLIT_NAMES = tuple(name for name, _ in SPLITS)
 
 
 class ReleaseError(ValueError):
-    """A release that cannot be built as asked; the message says what to change."""
+    """A release that cannot be built as asked, or a shipped one that is damaged; the message says
+    what to change (or to reinstall)."""
 
 
 @dataclass(frozen=True)

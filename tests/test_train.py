@@ -79,10 +79,17 @@ def test_a_smoke_run_writes_its_folder_and_safe_checkpoints(tmp_path, data_root)
     # a second start into the same folder is refused; bad names list the valid ones
     with pytest.raises(TrainingError, match="pass --resume"):
         train(TrainConfig.from_preset("imi_sim", "smoke"), run, root=data_root, progress=False)
+    # on the command line they are bad flags (exit 2), the choices taken from the registries
     result = _run(_cli("--model", "imi_sym", "--out", str(tmp_path / "x")))
-    assert result.returncode == 1 and "valid models: identity, imi, imi_sim" in result.stderr
+    assert result.returncode == 2 and "'identity', 'imi', 'imi_sim'" in result.stderr
     result = _run(_cli("--model", "imi", "--preset", "gpu", "--out", str(tmp_path / "x")))
-    assert result.returncode == 1 and "valid presets: paper, cpu, smoke" in result.stderr
+    assert result.returncode == 2 and "'paper', 'cpu', 'smoke'" in result.stderr
+    result = _run(_cli("--model", "imi", "--set", "l1_wieght=0", "--out", str(tmp_path / "x")))
+    assert result.returncode == 2 and "trainer: batch_size" in result.stderr and "model: channels" in result.stderr
+    with pytest.raises(ValueError, match="valid models: identity, imi, imi_sim"):
+        TrainConfig.from_preset("imi_sym", "smoke")
+    with pytest.raises(ValueError, match="valid presets: paper, cpu, smoke"):
+        TrainConfig.from_preset("imi", "gpu")
 
 
 def test_resume_after_a_kill_ends_with_the_weights_of_an_uninterrupted_run(tmp_path, data_root):

@@ -49,7 +49,7 @@ def model_step(name: str, preset: str, batch: int = 64, channels_last: bool = Fa
 def dcgan_step(preset: str, batch: int = 64, z: int = 100):
     """A closure running one step of a plain DCGAN with the widths of ``preset``."""
     from baselines import model_config
-    from baselines.imi import ConvTrunk, UpStack, _init
+    from baselines.imi import ConvTrunk, UpStack, init_weights
 
     cfg = model_config("imi", preset)
     torch.manual_seed(0)
@@ -57,7 +57,7 @@ def dcgan_step(preset: str, batch: int = 64, z: int = 100):
     trunk = ConvTrunk(cfg)
     dis = nn.Sequential(nn.Conv2d(cfg.widths[-1], 1, 4, 1, 0), nn.Flatten())
     for part in (gen, trunk, dis):
-        part.apply(_init)
+        part.apply(init_weights)
     d_params = list(trunk.parameters()) + list(dis.parameters())
     opt_g = torch.optim.Adam(gen.parameters(), 2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d_params, 2e-4, betas=(0.5, 0.999))

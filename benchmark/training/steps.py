@@ -11,9 +11,8 @@ from __future__ import annotations
 import contextlib
 
 import torch
-from torch.nn import functional as F
 
-LOSS_NAMES = ("d", "d_real", "d_mismatch", "d_fake", "g", "g_adv", "g_fm", "g_l1", "g_mask")
+from baselines.objective import discriminator_loss, generator_loss
 
 
 def train_step(gen, dis, opt_g, opt_d, batch: dict, cfg, autocast=contextlib.nullcontext,
@@ -36,13 +35,9 @@ def train_step(gen, dis, opt_g, opt_d, batch: dict, cfg, autocast=contextlib.nul
     opt_d.zero_grad(set_to_none=True)
     with autocast():
         judged = dis(fake.detach(), phi_fc_d, real=target)
-    real_logit, phi_real = judged["real_logit"].float(), judged["phi_real"]
-    ones, zeros = torch.ones_like(real_logit), torch.zeros_like(real_logit)
-    d_real = F.binary_cross_entropy_with_logits(real_logit, ones)
-    d_mismatch = F.binary_cross_entropy_with_logits(judged["mismatch_logit"].float(), zeros)
-    d_fake = F.binary_cross_entropy_with_logits(judged["logit"].float(), zeros)
-    d_loss = d_real + cfg.mismatch_weight * d_mismatch + cfg.fake_weight * d_fake
-    d_loss.backward(retain_graph=cfg.dis_trains_encoders)
+    phi_real = judged["phi_real"]
+    d_losses = discriminator_loss(judged, cfg)
+    d_losses["d"].backward(retain_graph=cfg.dis_trains_encoders)
     opt_d.step()
 
     # --- generator side: adversarial (GAN BCE and/or feature matching), L1, mask ---
@@ -50,20 +45,8 @@ def train_step(gen, dis, opt_g, opt_d, batch: dict, cfg, autocast=contextlib.nul
         opt_g.zero_grad(set_to_none=True)
     with no_sync_d(), autocast():
         judged = dis(fake, phi_fc)
-    g_logit, phi_fake = judged["logit"], judged["phi_d"]
-    zero = fake.new_zeros(())
-    g_adv = F.binary_cross_entropy_with_logits(g_logit.float(), ones) if "bce" in cfg.gen_loss else zero
-    g_fm = (F.mse_loss(phi_fake.float().flatten(1).mean(0), phi_real.detach().float().flatten(1).mean(0))
-            if "fm" in cfg.gen_loss else zero)
-    g_l1 = F.l1_loss(fake.float(), target) if cfg.l1_weight else zero
-    g_mask = zero
-    if instructed and out["mask"] is not None and cfg.mask_weight:
-        g_mask = F.mse_loss(out["mask"].float(), batch["mask"])
-    g_loss = g_adv + cfg.fm_weight * g_fm + cfg.l1_weight * g_l1 + cfg.mask_weight * g_mask
-    g_loss.backward()
+    g_losses = generator_loss(judged, phi_real, out, batch, cfg)
+    g_losses["g"].backward()
     opt_g.step()
     opt_d.zero_grad(set_to_none=True)       # drop what the generator's loss left on D
-
-    losses = {"d": d_loss, "d_real": d_real, "d_mismatch": d_mismatch, "d_fake": d_fake, "g": g_loss,
-              "g_adv": g_adv, "g_fm": g_fm, "g_l1": g_l1, "g_mask": g_mask}
-    return {k: v.detach() for k, v in losses.items()}
+    return {k: v.detach() for k, v in {**d_losses, **g_losses}.items()}

@@ -29,14 +29,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from baselines.objective import LOSS_NAMES
 from collection.files import write_atomic, write_json
 
+from .. import runs
+from ..runs import from_images, from_masks, to_images, to_masks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .predict import validation_scores
 from .schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard
-from .. import runs
-from ..runs import from_images, from_masks, to_images, to_masks
-from .steps import LOSS_NAMES, train_step
+from .steps import train_step
 
 KILL_HOOK = "AIMI_TRAIN_KILL_AFTER_PHASE"  # tests: SIGKILL this process after that phase
 

@@ -1,0 +1,49 @@
+"""The IMI models' training objective, next to the config that weights it (``IMIConfig``:
+``mismatch_weight``, ``fake_weight``, ``gen_loss``, ``fm_weight``, ``l1_weight``, ``mask_weight``).
+``benchmark.training.steps`` runs the updates; changing a loss is a change here only.
+
+    discriminator_loss(judged, cfg)                        GAN-CLS: real+match -> 1, real+mismatch -> 0, fake -> 0
+    generator_loss(judged, phi_real, out, batch, cfg)      adversarial (BCE and/or feature matching), L1, mask
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+LOSS_NAMES = ("d", "d_real", "d_mismatch", "d_fake", "g", "g_adv", "g_fm", "g_l1", "g_mask")
+
+
+def discriminator_loss(judged: dict, cfg) -> dict[str, torch.Tensor]:
+    """``judged``: the discriminator's ``real_logit``, ``mismatch_logit`` (real image, text rolled
+    by one) and ``logit`` (the detached fake). Returns ``d`` (the weighted sum) and its parts."""
+    real_logit = judged["real_logit"].float()
+    ones, zeros = torch.ones_like(real_logit), torch.zeros_like(real_logit)
+    d_real = F.binary_cross_entropy_with_logits(real_logit, ones)
+    d_mismatch = F.binary_cross_entropy_with_logits(judged["mismatch_logit"].float(), zeros)
+    d_fake = F.binary_cross_entropy_with_logits(judged["logit"].float(), zeros)
+    d = d_real + cfg.mismatch_weight * d_mismatch + cfg.fake_weight * d_fake
+    return {"d": d, "d_real": d_real, "d_mismatch": d_mismatch, "d_fake": d_fake}
+
+
+def generator_loss(judged: dict, phi_real: torch.Tensor, out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
+    """``judged``: the discriminator on the (not detached) fake (``logit``, ``phi_d``); ``phi_real``
+    its features of the real images (feature matching's target); ``out`` the generator's outputs;
+    ``batch`` the targets and, in instruction phases, the ground-truth ``mask``. Returns ``g`` and
+    its parts (zero where a weight or the phase turns a term off)."""
+    fake, target = out["output"], batch["target"]
+    g_logit, phi_fake = judged["logit"], judged["phi_d"]
+    zero = fake.new_zeros(())
+    g_adv = (F.binary_cross_entropy_with_logits(g_logit.float(), torch.ones_like(g_logit.float()))
+             if "bce" in cfg.gen_loss else zero)
+    g_fm = (F.mse_loss(phi_fake.float().flatten(1).mean(0), phi_real.detach().float().flatten(1).mean(0))
+            if "fm" in cfg.gen_loss else zero)
+    g_l1 = F.l1_loss(fake.float(), target) if cfg.l1_weight else zero
+    g_mask = zero
+    if batch.get("tokens") is not None and out["mask"] is not None and cfg.mask_weight:
+        g_mask = F.mse_loss(out["mask"].float(), batch["mask"])
+    g = g_adv + cfg.fm_weight * g_fm + cfg.l1_weight * g_l1 + cfg.mask_weight * g_mask
+    return {"g": g, "g_adv": g_adv, "g_fm": g_fm, "g_l1": g_l1, "g_mask": g_mask}
+
+
+__all__ = ["LOSS_NAMES", "discriminator_loss", "generator_loss"]
