@@ -1,1 +1,5 @@
-"""Measuring AIMI: speed benchmarks now; training, evaluation and the leaderboard later."""
+"""Measuring AIMI: training (``training/``), evaluation (``evaluation/``), the preference study
+(``preference/``), figures and the leaderboard (``report/``), the interactive page (``demo/``),
+speed benchmarks (``speed/``) and the main job; ``python -m benchmark --help``."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Scoring a trained run: pixel metrics, the attribute reader, statistics, curves."""
+
+__all__: list[str] = []

@@ -101,40 +101,18 @@ def krippendorff_alpha(ratings, level: str = "ordinal") -> float:
 
 def krippendorff_alpha_units(units, level: str = "ordinal") -> float:
     """Krippendorff's alpha from the values given to each unit (a list of value lists: every
-    pairable value of a unit, whoever gave it)."""
-    units = [np.asarray(u, dtype=np.float64) for u in units]
-    every = np.concatenate(units) if units else np.empty(0)
-    values = np.unique(every[np.isfinite(every)])
-    if values.size < 2:
-        return float("nan")
-    index = {v: i for i, v in enumerate(values)}
-    coincidence = np.zeros((values.size, values.size))
-    for unit in units:
-        present = unit[np.isfinite(unit)]
-        m = present.size
-        if m < 2:
-            continue
-        counts = np.zeros(values.size)
-        for v in present:
-            counts[index[v]] += 1
-        pairs = np.outer(counts, counts) - np.diag(counts)
-        coincidence += pairs / (m - 1)
-    n_c = coincidence.sum(axis=1)
-    n = n_c.sum()
-    if level == "nominal":
-        delta = 1.0 - np.eye(values.size)
-    elif level == "interval":
-        delta = (values[:, None] - values[None, :]) ** 2
-    elif level == "ordinal":
-        cumulative = np.cumsum(n_c)
-        delta = np.zeros((values.size, values.size))
-        for c in range(values.size):
-            for k in range(values.size):
-                lo, hi = min(c, k), max(c, k)
-                between = cumulative[hi] - (cumulative[lo - 1] if lo > 0 else 0.0)
-                delta[c, k] = (between - (n_c[c] + n_c[k]) / 2) ** 2
-    else:
+    pairable value of a unit, whoever gave it, as crowd ratings are), computed by the
+    ``krippendorff`` package from the units x values count matrix. NaN with fewer than two values."""
+    import krippendorff
+
+    if level not in ("nominal", "ordinal", "interval"):
         raise ValueError(f"level must be nominal, ordinal or interval, got {level!r}")
-    observed = (coincidence * delta).sum()
-    expected = (np.outer(n_c, n_c) * delta).sum() / (n - 1)
-    return float(1 - observed / expected) if expected else float("nan")
+    units = [np.asarray(u, dtype=np.float64) for u in units]
+    units = [u[np.isfinite(u)] for u in units]
+    every = np.concatenate(units) if units else np.empty(0)
+    values = np.unique(every)
+    pairable = [u for u in units if u.size >= 2]
+    if values.size < 2 or not pairable:
+        return float("nan")
+    counts = np.stack([(u[:, None] == values[None, :]).sum(axis=0) for u in pairable])
+    return float(krippendorff.alpha(value_counts=counts, value_domain=values, level_of_measurement=level))

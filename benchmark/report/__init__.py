@@ -1,0 +1,3 @@
+"""Figures and the leaderboard, made from result files only."""
+
+__all__: list[str] = []
