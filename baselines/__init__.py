@@ -10,7 +10,7 @@ else of this project.
 from .identity import Identity, IdentityConfig
 from .imi import IMI, IMIConfig
 from .presets import PRESETS, Preset, get_preset
-from .registry import MODELS, build_model, get_model, model_config
+from .registry import MODELS, build_model, check_model, get_model, model_config
 
 __all__ = ["IMI", "IMIConfig", "Identity", "IdentityConfig", "MODELS", "PRESETS", "Preset", "build_model",
-           "get_model", "get_preset", "model_config"]
+           "check_model", "get_model", "get_preset", "model_config"]

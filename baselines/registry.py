@@ -21,13 +21,19 @@ MODELS = {
     "imi_sim_unet": (IMI, IMIConfig, {"sim": True, "join": "all"}),          # beyond: masked source at every scale
 }
 
+def check_model(name: str) -> str:
+    """``name`` if it is a registry model; ValueError listing the valid ones otherwise."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
+    return name
+
+
 def model_config(name: str, preset: str, data: dict | None = None, **overrides):
     """The resolved config of model ``name`` at ``preset`` with ``overrides`` applied.
 
     ``data`` holds facts of the dataset (``vocab_size``), used by the models that have such a
     field and ignored by the others. Raises ValueError naming the valid models, presets or fields."""
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
+    check_model(name)
     chosen = get_preset(preset)
     _, config_class, fixed = MODELS[name]
     valid = {f.name for f in fields(config_class)}
@@ -51,17 +57,14 @@ def model_config(name: str, preset: str, data: dict | None = None, **overrides):
 def get_model(name: str, preset: str = "paper", data: dict | None = None, **overrides):
     """A fresh model (``torch.nn.Module``) of registry ``name`` at ``preset``; its config is
     ``model.cfg``. Trainable models have ``trainable = True``."""
-    module_class = MODELS[name][0] if name in MODELS else None
     cfg = model_config(name, preset, data, **overrides)
-    return module_class(cfg)
+    return MODELS[name][0](cfg)
 
 
 def build_model(name: str, config: dict):
     """A model from a recorded config dict (a checkpoint's or a run's ``config.json``)."""
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
-    module_class, config_class, _ = MODELS[name]
+    module_class, config_class, _ = MODELS[check_model(name)]
     return module_class(config_class.from_dict(config))
 
 
-__all__ = ["MODELS", "build_model", "get_model", "model_config"]
+__all__ = ["MODELS", "build_model", "check_model", "get_model", "model_config"]

@@ -68,10 +68,9 @@ class TrainConfig:
 
     @classmethod
     def from_preset(cls, model: str, preset: str, **changes) -> "TrainConfig":
-        from baselines import MODELS, get_preset
+        from baselines import check_model, get_preset
 
-        if model not in MODELS:
-            raise ValueError(f"unknown model {model!r}; valid models: {', '.join(MODELS)}")
+        check_model(model)
         schedule = get_preset(preset).train
         valid = {f.name for f in fields(cls)}
         unknown = sorted(set(changes) - valid)
