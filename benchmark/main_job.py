@@ -38,7 +38,8 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
 
     from . import runs as runs_folder
     from .evaluation.evaluate import evaluate
-    from .report.figures import examples_by_phase, preference_bars, qualitative_grid, validation_curves
+    from .report.figures import (attribute_bars, examples_by_phase, preference_bars, qualitative_grid,
+                                 validation_curves)
     from .report.leaderboard import build_leaderboard
     from .preference.study import StudyOptions, collect_study, export_study, simulate_study
     from .training.train import TrainConfig, train
@@ -97,6 +98,8 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
     paths += examples_by_phase([runs["imi"], runs["imi_sim"]], figures / "examples-by-phase", root=root)
     paths += qualitative_grid(trained, figures / "qualitative", root=root)
     paths += preference_bars([study], figures / "preference")
+    paths += attribute_bars([json.loads(runs_folder.results_path(runs[n], "test").read_text()) for n in config.models],
+                            figures / "edit-per-attribute")
     seconds["figures"] = time.perf_counter() - t0
 
     files = build_leaderboard([*runs.values(), study_dir / "study.json"], out / "leaderboard")

@@ -15,13 +15,23 @@ def test_the_main_job_runs_the_whole_paper_and_resumes(tmp_path, data_root, caps
     for run in summary["runs"].values():
         results = json.loads((out / "runs" / run.split("/")[-1] / "results-test.json").read_text())
         assert results["n"] == 24 and results["metrics"]["edit_acc"]["direction"] == "higher"
+        # per changed attribute: every metric with value, interval, n and direction, n adding up
+        for side in ("model", "identity"):
+            table = results["per_attribute"][side]
+            assert sum(t["edit_acc"]["n"] + t["edit_acc"]["n_missing"] for t in table.values()) == 24
+            for scores in table.values():
+                assert set(scores) == {"edit_acc", "keep_acc", "mse"}
+                assert {"value", "low", "high", "n", "direction"} <= set(scores["edit_acc"])
+        assert all(t["edit_acc"]["value"] == 0 for t in results["per_attribute"]["identity"].values()
+                   if t["edit_acc"]["n"])
     study = json.loads((out / "study" / "study.json").read_text())
     assert study["simulated"] and study["ratings"] == 72
-    for name in ("validation-mse", "examples-by-phase", "qualitative", "preference"):
+    for name in ("validation-mse", "examples-by-phase", "qualitative", "preference", "edit-per-attribute"):
         assert (out / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
         assert (out / "figures" / f"{name}.pdf").is_file()
     leaderboard = (out / "leaderboard" / "leaderboard.md").read_text()
     assert leaderboard.count("| smoke | test |") == 5
+    assert "## Per changed attribute: edit / keep accuracy (smoke preset, test split)" in leaderboard
     # a rerun keeps what is done: same leaderboard, no retraining
     before = (out / "runs" / "imi-smoke-0" / "last.pt").stat().st_mtime_ns
     assert main(["main", "--preset", "smoke", "--out", str(out), "--data-root", str(data_root)]) == 0

@@ -24,8 +24,18 @@ from .metrics import METRICS, item_mse, mask_iou, region_mse
 from .reader import READER_VERSION, attribute_scores
 from .stats import RESAMPLES, paired_comparison, summarize
 
-EVALUATOR_VERSION = "1"
+EVALUATOR_VERSION = "2"   # 2: per-attribute results
 PIXEL_METRICS = ("mse", "mse_changed", "mse_unchanged")
+PER_ATTRIBUTE = ("edit_acc", "keep_acc", "mse")
+
+
+def per_attribute(scores: dict, attributes, resamples: int = RESAMPLES) -> dict:
+    """``{attribute: {metric: summary}}`` over the items whose changed attribute it is, for the
+    metrics of ``PER_ATTRIBUTE`` present in ``scores`` (value, 95% interval, n, direction)."""
+    attributes = np.asarray(attributes)
+    return {a: {name: summarize(np.asarray(scores[name])[attributes == a], METRICS[name][0], resamples)
+                for name in PER_ATTRIBUTE if name in scores}
+            for a in sorted(set(attributes.tolist()))}
 
 
 def pixel_scores(output, target, mask, predicted_mask=None) -> dict[str, np.ndarray]:
@@ -85,6 +95,8 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
         "identity": {name: summarize(values, METRICS[name][0], resamples) for name, values in floor.items()},
         "vs_identity": {name: paired_comparison(scores[name], floor[name], METRICS[name][0], resamples)
                         for name in (*PIXEL_METRICS, *(("edit_acc", "keep_acc") if attributes else ()))},
+        "per_attribute": {"model": per_attribute(scores, arrays["attribute"], resamples),
+                          "identity": per_attribute(floor, arrays["attribute"], resamples)},
         "attribute_reader": {"version": READER_VERSION, "method": "nearest rendering per attribute",
                              "renderer": "sprite", **{k: v for k, v in runs.versions().items()
                                                       if k in ("python-avatars", "resvg")}} if attributes else None,

@@ -2,7 +2,8 @@
 
 ``validation_curves(runs, out)``: validation MSE against phase for every run, the identity floor
 as a horizontal line (the paper's convergence figure, with the floor the paper did not draw).
-``examples_by_phase`` (paper Fig. 3), ``qualitative_grid`` (paper Fig. 4), ``preference_bars``.
+``examples_by_phase`` (paper Fig. 3), ``qualitative_grid`` (paper Fig. 4), ``preference_bars``,
+``attribute_bars`` (edit or keep accuracy per changed attribute per model).
 """
 
 from __future__ import annotations
@@ -177,6 +178,39 @@ def preference_bars(studies, out: str | Path) -> list[Path]:
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of ratings, order restored (1: the first model much better ... 5: the second much better)")
     ax.legend(title="grade", ncol=5, fontsize=7, title_fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.45))
+    paths = _save(fig, Path(out))
+    plt.close(fig)
+    return paths
+
+
+def attribute_bars(results: list[dict], out: str | Path, metric: str = "edit_acc") -> list[Path]:
+    """Bars per changed attribute per model of ``metric`` (with its 95% interval) from evaluation
+    results (``results-<split>.json``, evaluator 2+), the identity floor included."""
+    plt = _pyplot()
+    results = [r for r in results if r.get("per_attribute")]
+    if not results:
+        raise ValueError("no per-attribute results; evaluate the runs again with this version of `evaluate`")
+    series = [("identity", results[0]["per_attribute"]["identity"])]
+    series += [(r["model"], r["per_attribute"]["model"]) for r in results if r["model"] != "identity"]
+    attributes = sorted(series[0][1])
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(max(7, 0.75 * len(attributes)), 3.8))
+    for k, (model, table) in enumerate(series):
+        stats = [table.get(a, {}).get(metric) or {} for a in attributes]
+        value = np.array([s.get("value") if s.get("value") is not None else np.nan for s in stats], dtype=float)
+        low = np.array([s.get("low") if s.get("low") is not None else np.nan for s in stats], dtype=float)
+        high = np.array([s.get("high") if s.get("high") is not None else np.nan for s in stats], dtype=float)
+        x = np.arange(len(attributes)) + (k - (len(series) - 1) / 2) * width
+        ax.bar(x, value, width, color=COLOURS.get(model), label=LABELS.get(model, model),
+               yerr=np.nan_to_num(np.vstack([value - low, high - value])), error_kw={"lw": 0.6, "capsize": 1.5})
+    n = {a: (series[0][1][a].get(metric) or {}).get("n") for a in attributes}
+    ax.set_xticks(np.arange(len(attributes)))
+    ax.set_xticklabels([f"{a.replace('_', ' ')}\nn={n[a]}" for a in attributes], fontsize=7, rotation=45, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(metric.replace("_", " "))
+    split = results[0]["split"]
+    ax.set_title(f"{metric.replace('_', ' ')} per changed attribute ({split} split, 95% intervals)", fontsize=9)
+    ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.35))
     paths = _save(fig, Path(out))
     plt.close(fig)
     return paths

@@ -93,6 +93,38 @@ def _row(model, preset, split, members, metrics_key="metrics") -> dict:
     return row
 
 
+def attribute_table(results: list[dict]) -> list[tuple[tuple, list[str], list[list[str]]]]:
+    """Per (preset, split): the changed attributes (with their n) and one row per model (the
+    identity floor first) of "edit / keep" accuracy on the items changing that attribute (mean
+    over seeds). Results without per-attribute scores (evaluator 1) are left out."""
+    groups: dict[tuple, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for r in results:
+        if r.get("per_attribute"):
+            groups[(r.get("preset"), r["split"])][r["model"]].append(r)
+    tables = []
+    for key in sorted(groups, key=lambda k: (str(k[0]), k[1])):
+        models = groups[key]
+        first = next(iter(models.values()))[0]["per_attribute"]
+        attributes = sorted(first["model"])
+        head = [f"{a} (n={first['model'][a].get('edit_acc', first['model'][a]['mse'])['n']})" for a in attributes]
+        entries = ([("identity (floor)", [first["identity"]])] if "identity" not in models else []) + \
+            [(m, [r["per_attribute"]["model"] for r in rs]) for m, rs in sorted(models.items(),
+                                                                              key=lambda kv: (kv[0] != "identity", kv[0]))]
+        rows = []
+        for model, tables_of_seeds in entries:
+            cells = [model]
+            for a in attributes:
+                parts = []
+                for name in ("edit_acc", "keep_acc"):
+                    values = [t[a][name]["value"] for t in tables_of_seeds
+                              if a in t and name in t[a] and t[a][name]["value"] is not None]
+                    parts.append(f"{np.mean(values):.2f}" if values else "–")
+                cells.append(" / ".join(parts))
+            rows.append(cells)
+        tables.append((key, head, rows))
+    return tables
+
+
 def _study_lines(studies: list[dict]) -> list[str]:
     lines = []
     for s in studies:
@@ -107,7 +139,7 @@ def _study_lines(studies: list[dict]) -> list[str]:
     return lines
 
 
-def markdown(rows: list[dict], studies: list[dict]) -> str:
+def markdown(rows: list[dict], studies: list[dict], attributes=()) -> str:
     present = [n for n in ORDER if any(n in r["cells"] for r in rows)]
     head = ["model", "preset", "split", "seeds", "n", *[f"{n} {ARROW[METRICS[n][0]]}" for n in present],
             "data", "code", "evaluator"]
@@ -122,6 +154,11 @@ def markdown(rows: list[dict], studies: list[dict]) -> str:
                  r["evaluator_version"]]
         # Markdown renders HTML: escape it, and the pipe that would split a cell
         out.append("| " + " | ".join(html.escape(c, quote=False).replace("|", "\\|") for c in cells) + " |")
+    for (preset, split), head, table in attributes:
+        out += ["", f"## Per changed attribute: edit / keep accuracy ({preset} preset, {split} split)", "",
+                "| " + " | ".join(["model", *head]) + " |", "|" + "---|" * (len(head) + 1)]
+        out += ["| " + " | ".join(html.escape(c, quote=False).replace("|", "\\|") for c in cells) + " |"
+                for cells in table]
     if studies:
         out += ["", "## Preference study", ""] + [f"- {html.escape(line, quote=False)}" for line in _study_lines(studies)]
     return "\n".join(out) + "\n"
@@ -145,7 +182,7 @@ def csv_text(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def html_text(rows: list[dict], studies: list[dict]) -> str:
+def html_text(rows: list[dict], studies: list[dict], attributes=()) -> str:
     present = [n for n in ORDER if any(n in r["cells"] for r in rows)]
     esc = html.escape
     head = "".join(f"<th>{esc(h)}</th>" for h in ["model", "preset", "split", "seeds", "n",
@@ -158,13 +195,18 @@ def html_text(rows: list[dict], studies: list[dict]) -> str:
                  r["evaluator_version"]]
         body.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     study = "".join(f"<li>{esc(line)}</li>" for line in _study_lines(studies))
+    per_attribute = "".join(
+        f"<h2>Per changed attribute: edit / keep accuracy ({esc(str(preset))} preset, {esc(split)} split)</h2>"
+        "<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in ["model", *head]) + "</tr></thead><tbody>"
+        + "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>" for cells in table)
+        + "</tbody></table>\n" for (preset, split), head, table in attributes)
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>AIMI leaderboard</title>"
             "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
             "padding:3px 6px;font-size:13px}</style></head>\n<body><h1>AIMI leaderboard</h1>\n"
             "<p>Built from result files. Value [95% bootstrap interval] for one seed, mean ± sd over seeds "
             "otherwise. The instructions of data version 1 are simulated.</p>\n"
             f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table>\n"
-            + (f"<h2>Preference study</h2><ul>{study}</ul>\n" if study else "") + "</body></html>\n")
+            + per_attribute + (f"<h2>Preference study</h2><ul>{study}</ul>\n" if study else "") + "</body></html>\n")
 
 
 def build_leaderboard(paths, out: str | Path) -> dict[str, Path]:
@@ -176,7 +218,8 @@ def build_leaderboard(paths, out: str | Path) -> dict[str, Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = {"md": out / "leaderboard.md", "csv": out / "leaderboard.csv", "html": out / "leaderboard.html"}
-    write_atomic(files["md"], markdown(rows, studies), durable=False)
+    attributes = attribute_table(results)
+    write_atomic(files["md"], markdown(rows, studies, attributes), durable=False)
     write_atomic(files["csv"], csv_text(rows), durable=False)
-    write_atomic(files["html"], html_text(rows, studies), durable=False)
+    write_atomic(files["html"], html_text(rows, studies, attributes), durable=False)
     return files
