@@ -7,10 +7,12 @@ else of this project.
     out = model(source, tokens, lengths)      # {"output": (B,3,S,S) in [0,1], "mask": (B,1,S,S), ...}
 """
 
+from .editor import Editor, EditorConfig
 from .identity import Identity, IdentityConfig
 from .imi import IMI, IMIConfig
 from .presets import PRESETS, Preset, get_preset
-from .registry import MODELS, build_model, check_model, get_model, model_config
+from .registry import MODELS, TRAINING, build_model, check_model, get_model, model_config
 
-__all__ = ["IMI", "IMIConfig", "Identity", "IdentityConfig", "MODELS", "PRESETS", "Preset", "build_model",
+__all__ = ["Editor", "EditorConfig", "IMI", "IMIConfig", "Identity", "IdentityConfig", "MODELS", "PRESETS", "Preset",
+           "TRAINING", "build_model",
            "check_model", "get_model", "get_preset", "model_config"]

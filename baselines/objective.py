@@ -4,6 +4,7 @@
 
     discriminator_loss(judged, cfg)                        GAN-CLS: real+match -> 1, real+mismatch -> 0, fake -> 0
     generator_loss(judged, phi_real, out, batch, cfg)      adversarial (BCE and/or feature matching), L1, mask
+    editor_loss(out, batch, cfg)                           the editor's: L1, L1 inside the change, mask BCE, aux CE
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import torch
 from torch.nn import functional as F
 
 LOSS_NAMES = ("d", "d_real", "d_mismatch", "d_fake", "g", "g_adv", "g_fm", "g_l1", "g_mask")
+EDITOR_LOSS_NAMES = ("loss", "l1", "region", "mask", "aux", "aux_acc")
 
 
 def discriminator_loss(judged: dict, cfg) -> dict[str, torch.Tensor]:
@@ -46,4 +48,25 @@ def generator_loss(judged: dict, phi_real: torch.Tensor, out: dict, batch: dict,
     return {"g": g, "g_adv": g_adv, "g_fm": g_fm, "g_l1": g_l1, "g_mask": g_mask}
 
 
-__all__ = ["LOSS_NAMES", "discriminator_loss", "generator_loss"]
+def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
+    """The editor's supervised objective (weights in ``EditorConfig``): L1 of the output, L1 of the
+    proposal inside the true change (per changed pixel, so small edits weigh as much as large
+    ones), the keep-mask's BCE against the true mask (changed pixels weighted ``changed_weight``),
+    and the cross-entropy of the (attribute, value) head where ``batch["label"]`` is given."""
+    target, keep = batch["target"], batch["mask"]                  # (B, 3, S, S), (B, 1, S, S) 1 = keep
+    changed = 1 - keep
+    l1 = F.l1_loss(out["output"].float(), target)
+    per_item = (changed * (out["generated"].float() - target).abs()).sum(dim=(1, 2, 3))
+    region = (per_item / (3 * changed.sum(dim=(1, 2, 3)).clamp(min=1))).mean()
+    weight = 1 + (cfg.changed_weight - 1) * changed
+    mask = F.binary_cross_entropy_with_logits(out["mask_logit"].float(), keep, weight=weight)
+    zero = l1.new_zeros(())
+    aux, aux_acc = zero, zero
+    if out.get("logits") is not None and batch.get("label") is not None:
+        aux = F.cross_entropy(out["logits"].float(), batch["label"])
+        aux_acc = (out["logits"].argmax(1) == batch["label"]).float().mean()
+    loss = cfg.l1_weight * l1 + cfg.region_weight * region + cfg.mask_weight * mask + cfg.aux_weight * aux
+    return {"loss": loss, "l1": l1, "region": region, "mask": mask, "aux": aux, "aux_acc": aux_acc}
+
+
+__all__ = ["EDITOR_LOSS_NAMES", "LOSS_NAMES", "discriminator_loss", "editor_loss", "generator_loss"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from .editor import Editor, EditorConfig
 from .identity import Identity, IdentityConfig
 from .imi import IMI, IMIConfig
 from .presets import get_preset
@@ -19,7 +20,14 @@ MODELS = {
     "imi_sim": (IMI, IMIConfig, {"sim": True}),                               # w/ SIM (2019)
     "imi_sim_composite": (IMI, IMIConfig, {"sim": True, "composite": True}),  # beyond the paper
     "imi_sim_unet": (IMI, IMIConfig, {"sim": True, "join": "all"}),          # beyond: masked source at every scale
+    "edit_film": (Editor, EditorConfig, {"fusion": "film"}),                 # beyond: where-and-how editor, FiLM
+    "edit_tirg": (Editor, EditorConfig, {"fusion": "tirg"}),                 # beyond: the same, TIRG gated residual
 }
+
+# training settings a model family needs other than the preset's schedule (TrainConfig fields):
+# the editor is supervised (Adam 1e-3, betas 0.9/0.999) and has no phases without instruction
+TRAINING = {"edit_film": {"lr": 1e-3, "beta1": 0.9, "autoencode": False},
+            "edit_tirg": {"lr": 1e-3, "beta1": 0.9, "autoencode": False}}
 
 def check_model(name: str) -> str:
     """``name`` if it is a registry model; ValueError listing the valid ones otherwise."""
@@ -67,4 +75,4 @@ def build_model(name: str, config: dict):
     return module_class(config_class.from_dict(config))
 
 
-__all__ = ["MODELS", "build_model", "check_model", "get_model", "model_config"]
+__all__ = ["MODELS", "TRAINING", "build_model", "check_model", "get_model", "model_config"]

@@ -111,6 +111,23 @@ def train(model, preset, seed, out, resume, phases, bf16, channels_last, threads
 
 
 @cli.command()
+@click.option("--preset", default="cpu", show_default=True, type=click.Choice(list(PRESETS)))
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder.")
+@click.option("--data-root", type=click.Path(file_okay=False), default=None)
+def ceiling(preset, seed, out, data_root):
+    """Train the parse-and-render ceiling (an instruction parser; the source's attributes are read
+    from its pixels by search over the renderer) into a run folder; evaluate it like any run.
+
+    \b
+    Example: python -m benchmark ceiling --preset cpu --out runs/parse_render && python -m benchmark evaluate runs/parse_render
+    """
+    from .ceiling.model import train_ceiling
+
+    click.echo(json.dumps(train_ceiling(out, preset, seed, root=data_root)))
+
+
+@cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Figure path (writes .png and .pdf).")
 def curves(runs, out):

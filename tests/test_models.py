@@ -28,10 +28,10 @@ def test_every_model_has_the_right_shapes_and_ranges(name, preset):
         out = model(source, tokens, lengths)
     assert out["output"].shape == (4, 3, size, size)
     assert 0 <= float(out["output"].min()) and float(out["output"].max()) <= 1
-    if "sim" in name:
+    if "sim" in name or name.startswith("edit"):
         assert out["mask"].shape == (4, 1, size, size)
         assert 0 <= float(out["mask"].min()) and float(out["mask"].max()) <= 1
-        assert out["phi_fc"].shape == (4, model.cfg.hidden)
+        assert out["phi_fc"].shape == (4, model.cfg.hidden * (2 if name.startswith("edit") else 1))
     else:
         assert out["mask"] is None
     if name == "identity":

@@ -106,13 +106,14 @@ class Editor:
     def __init__(self, checkpoints):
         from aimi.release import load_release
 
+        from ..ceiling.model import BUILDERS
         from ..training.checkpoint import load_model
 
         self.vocabulary = load_release()["vocabulary"]
         self.index = {word: i for i, word in enumerate(self.vocabulary)}
         self.models = {}
         for path in find_checkpoints(checkpoints):
-            model, payload = load_model(path)
+            model, payload = load_model(path, BUILDERS)
             vocab = getattr(model.cfg, "vocab_size", len(self.vocabulary))
             if vocab != len(self.vocabulary):
                 raise ValueError(f"{path} was trained with {vocab} words, this dataset has {len(self.vocabulary)}")

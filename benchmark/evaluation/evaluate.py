@@ -59,7 +59,9 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
 
     run = Path(run)
     checkpoint = runs.best_path(run)
-    model, payload = load_model(checkpoint)
+    from ..ceiling.model import BUILDERS
+
+    model, payload = load_model(checkpoint, BUILDERS)
     size = model.cfg.size
     dataset = aimi.AIMI(root, split, size, progress=False)
     count = min(limit, len(dataset)) if limit else len(dataset)
@@ -95,6 +97,9 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
         "identity": {name: summarize(values, METRICS[name][0], resamples) for name, values in floor.items()},
         "vs_identity": {name: paired_comparison(scores[name], floor[name], METRICS[name][0], resamples)
                         for name in (*PIXEL_METRICS, *(("edit_acc", "keep_acc") if attributes else ()))},
+        "training_data": (config.get("data") or payload.get("data") or {}).get("training_data", "paper"),
+        "uses_renderer_at_inference": payload["model"] == "parse_render",
+        **({"ceiling": payload["ceiling"]} if "ceiling" in payload else {}),
         "per_attribute": {"model": per_attribute(scores, arrays["attribute"], resamples),
                           "identity": per_attribute(floor, arrays["attribute"], resamples)},
         "attribute_reader": {"version": READER_VERSION, "method": "nearest rendering per attribute",

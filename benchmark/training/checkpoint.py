@@ -42,11 +42,14 @@ def load_checkpoint(path: str | Path) -> dict:
     return payload
 
 
-def load_model(path: str | Path):
-    """The model stored in checkpoint ``path``, in eval mode, with its checkpoint dict."""
+def load_model(path: str | Path, builders: dict | None = None):
+    """The model stored in checkpoint ``path``, in eval mode, with its checkpoint dict. Registry
+    models are built by ``baselines``; ``builders`` (name -> function of the config dict) builds
+    the others (the ceiling, which lives in ``benchmark`` because it uses the renderer)."""
     from baselines import build_model
 
     payload = load_checkpoint(path)
-    model = build_model(payload["model"], payload["model_config"])
+    build = (builders or {}).get(payload["model"])
+    model = build(payload["model_config"]) if build else build_model(payload["model"], payload["model_config"])
     model.load_state_dict(payload["state"])
     return model.eval(), payload

@@ -14,9 +14,10 @@ AUTOENCODE, INSTRUCT = "autoencode", "instruct"
 _STREAMS = {AUTOENCODE: 1, INSTRUCT: 2}
 
 
-def phase_kind(phase: int) -> str:
-    """The kind of 0-based ``phase``: the paper starts with a phase without instruction."""
-    return AUTOENCODE if phase % 2 == 0 else INSTRUCT
+def phase_kind(phase: int, alternate: bool = True) -> str:
+    """The kind of 0-based ``phase``: the paper starts with a phase without instruction. Without
+    ``alternate`` (models trained on triplets only) every phase is with instruction."""
+    return AUTOENCODE if alternate and phase % 2 == 0 else INSTRUCT
 
 
 def steps_per_phase(phase_examples: int, batch_size: int) -> int:
@@ -28,17 +29,18 @@ def _permutation(seed: int, kind: str, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, _STREAMS[kind], epoch]).permutation(n)
 
 
-def phase_batches(seed: int, phase: int, n: int, phase_examples: int, batch_size: int) -> np.ndarray:
+def phase_batches(seed: int, phase: int, n: int, phase_examples: int, batch_size: int,
+                  alternate: bool = True) -> np.ndarray:
     """Indices into the dataset of ``phase``'s kind (size ``n``): (steps, batch_size) int64.
 
     Phase p of a kind reads positions [k * E, (k + 1) * E) of that kind's stream, where k is the
     number of earlier phases of the same kind and E = steps * batch_size."""
     if n < 1:
         raise ValueError("the dataset for this phase is empty")
-    kind = phase_kind(phase)
+    kind = phase_kind(phase, alternate)
     steps = steps_per_phase(phase_examples, batch_size)
     per_phase = steps * batch_size
-    start = (phase // 2) * per_phase
+    start = (phase // 2 if alternate else phase) * per_phase
     out = np.empty(per_phase, dtype=np.int64)
     filled = 0
     while filled < per_phase:

@@ -12,7 +12,7 @@ import contextlib
 
 import torch
 
-from baselines.objective import discriminator_loss, generator_loss
+from baselines.objective import discriminator_loss, editor_loss, generator_loss
 
 
 def train_step(gen, dis, opt_g, opt_d, batch: dict, cfg, autocast=contextlib.nullcontext,
@@ -50,3 +50,15 @@ def train_step(gen, dis, opt_g, opt_d, batch: dict, cfg, autocast=contextlib.nul
     opt_g.step()
     opt_d.zero_grad(set_to_none=True)       # drop what the generator's loss left on D
     return {k: v.detach() for k, v in {**d_losses, **g_losses}.items()}
+
+
+def supervised_step(model, opt, batch: dict, cfg, autocast=contextlib.nullcontext) -> dict[str, torch.Tensor]:
+    """One update of a model trained without a discriminator (the editor): its objective is
+    ``baselines.objective.editor_loss``; returns the detached losses."""
+    opt.zero_grad(set_to_none=True)
+    with autocast():
+        out = model(batch["source"], batch.get("tokens"), batch.get("lengths"))
+    losses = editor_loss(out, batch, cfg)
+    losses["loss"].backward()
+    opt.step()
+    return {k: v.detach() for k, v in losses.items()}

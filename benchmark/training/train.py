@@ -29,15 +29,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from baselines.objective import LOSS_NAMES
+from baselines.objective import EDITOR_LOSS_NAMES, LOSS_NAMES
 from collection.files import write_atomic, write_json
 
 from .. import runs
-from ..runs import from_images, from_masks, to_images, to_masks
+from ..runs import from_images, from_masks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .predict import validation_scores
 from .schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard
-from .steps import train_step
+from .batches import attribute_values, batch_tensors, held_out_specs, unlabeled_batch
+from .rendered import RenderedPairs
+from .steps import supervised_step, train_step
 
 KILL_HOOK = "AIMI_TRAIN_KILL_AFTER_PHASE"  # tests: SIGKILL this process after that phase
 
@@ -64,14 +66,17 @@ class TrainConfig:
     channels_last: bool = False
     bf16: bool = False                # bfloat16 autocast
     threads: int = 0                  # torch CPU threads (0: torch's default); not part of the result
+    autoencode: bool = True           # the paper's phases without instruction (False: every phase with)
+    rendered: float = 0.0             # share of each instruction batch rendered fresh by the project's
+                                      # renderer (never a validation or test spec); 0 = the paper's data only
     model_overrides: dict = field(default_factory=dict)
 
     @classmethod
     def from_preset(cls, model: str, preset: str, **changes) -> "TrainConfig":
-        from baselines import check_model, get_preset
+        from baselines import TRAINING, check_model, get_preset
 
         check_model(model)
-        schedule = get_preset(preset).train
+        schedule = {**get_preset(preset).train, **TRAINING.get(model, {})}
         valid = {f.name for f in fields(cls)}
         unknown = sorted(set(changes) - valid)
         if unknown:
@@ -82,6 +87,13 @@ class TrainConfig:
         for name in ("phases", "phase_examples", "batch_size", "eval_every", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 <= self.rendered <= 1:
+            raise ValueError(f"rendered is a share of each batch, between 0 and 1; got {self.rendered}")
+
+    @property
+    def training_data(self) -> str:
+        """What the model was trained on: the paper's data, or also pairs rendered here."""
+        return "paper" if not self.rendered else "paper+rendered"
 
 
 class _Distributed:
@@ -112,21 +124,6 @@ class _Distributed:
             torch.distributed.destroy_process_group()
 
 
-def _batch_tensors(columns: dict, instructed: bool, cfg: TrainConfig, device) -> dict:
-    source = to_images(columns["source"], cfg.channels_last).to(device)
-    if not instructed:
-        return {"source": source, "target": source}
-    return {"source": source, "target": to_images(columns["target"], cfg.channels_last).to(device),
-            "mask": to_masks(columns["mask"]).to(device),
-            "tokens": torch.as_tensor(columns["tokens"]).to(device), "lengths": torch.as_tensor(columns["lengths"])}
-
-
-def _unlabeled_batch(unlabeled, indices: np.ndarray) -> dict:
-    from collection import render_batch
-
-    return {"source": render_batch([unlabeled.spec(int(i)) for i in indices], unlabeled.size)}
-
-
 def _read_metrics(path: Path, upto: int) -> list[str]:
     """The metrics lines of phases <= ``upto`` (what a resumed run keeps)."""
     if not path.exists():
@@ -145,14 +142,17 @@ def _describe(config: TrainConfig, model, data: dict, world: int, device) -> dic
     from aimi import DATA_VERSION
 
     return {"model": config.model, "preset": config.preset, "train": asdict(config),
-            "model_config": model.cfg.to_dict(), "data": {"version": DATA_VERSION, **data},
+            "model_config": model.cfg.to_dict(),
+            "data": {"version": DATA_VERSION, "training_data": config.training_data, **data},
             "world_size": world, "device": str(device), "versions": runs.versions(), "git": runs.git_state()}
 
 
 def _check_same(saved: dict, now: dict, run: Path) -> None:
+    defaults = {f.name: f.default for f in fields(TrainConfig)}
     diffs = [f"{section}.{key}: {saved[section].get(key)!r} -> {value!r}"
              for section in ("train", "model_config") for key, value in now[section].items()
-             if saved.get(section, {}).get(key) != value and not (section == "train" and key in ("phases", "threads"))]
+             if saved.get(section, {}).get(key, defaults.get(key) if section == "train" else None) != value
+             and not (section == "train" and key in ("phases", "threads"))]
     if saved.get("data", {}).get("version") != now["data"]["version"]:
         diffs.append(f"data.version: {saved.get('data', {}).get('version')} -> {now['data']['version']}")
     if diffs:
@@ -188,11 +188,13 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
         train_set = aimi.AIMI(root, "train", size, progress=False)
         val_set = aimi.AIMI(root, "val", size, progress=False)
         unlabeled = aimi.Unlabeled(size)
-        data = {"size": size, "vocab_size": len(train_set.vocabulary), "train": len(train_set),
+        data = {"size": size, "vocab_size": len(train_set.vocabulary), "attribute_values": attribute_values(),
+                "train": len(train_set),
                 "val": len(val_set), "unlabeled": len(unlabeled)}
 
         torch.manual_seed(config.seed)
-        model = get_model(config.model, config.preset, data={"vocab_size": data["vocab_size"]},
+        model = get_model(config.model, config.preset,
+                          data={"vocab_size": data["vocab_size"], "attribute_values": data["attribute_values"]},
                           **config.model_overrides).to(dist.device)
         if config.channels_last:
             model = model.to(memory_format=torch.channels_last)
@@ -203,10 +205,13 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
         start, best = 0, {"val_mse": math.inf, "phase": None}
         saved = None                      # the phase of the last.pt on disk, if any
         opt_g = opt_d = None
+        adversarial = getattr(model, "discriminator", None) is not None   # the paper's GANs; else supervised
+        names = LOSS_NAMES if adversarial else EDITOR_LOSS_NAMES
         if getattr(model, "trainable", False):
             adam = {"lr": config.lr, "betas": (config.beta1, config.beta2)}
             opt_g = torch.optim.Adam(model.generator.parameters(), **adam)
-            opt_d = torch.optim.Adam(model.discriminator.parameters(), **adam)
+            if adversarial:
+                opt_d = torch.optim.Adam(model.discriminator.parameters(), **adam)
         if resume and runs.config_path(run).exists():
             _check_same(runs.read_config(run), description, run)
         if resume and runs.last_path(run).exists():
@@ -214,7 +219,8 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
             model.load_state_dict(state["state"])
             if opt_g is not None:
                 opt_g.load_state_dict(state["opt_g"])
-                opt_d.load_state_dict(state["opt_d"])
+                if opt_d is not None:
+                    opt_d.load_state_dict(state["opt_d"])
             torch.set_rng_state(state["rng"]["torch"])
             start, best = int(state["phase"]), dict(state["best"])
             saved = start
@@ -238,7 +244,11 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
 
         gen, dis = model.generator, model.discriminator
         no_sync_d = contextlib.nullcontext
-        if dist.active:
+        if dist.active and not adversarial:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            gen = DDP(gen, device_ids=[dist.device.index] if dist.device.type == "cuda" else None)
+        elif dist.active:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             if model.cfg.dis_trains_encoders:
@@ -259,33 +269,42 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
 
             bar = tqdm(total=config.phases, initial=start, desc=f"train {config.model}", unit="phase",
                        dynamic_ncols=True)
-        sums = {kind: {name: 0.0 for name in LOSS_NAMES} for kind in (AUTOENCODE, INSTRUCT)}
+        rendered = (RenderedPairs(size, train_set.vocabulary, config.rendered, exclude=held_out_specs(root, size))
+                    if config.rendered else None)
+        sums = {kind: {name: 0.0 for name in names} for kind in (AUTOENCODE, INSTRUCT)}
         counts = {AUTOENCODE: 0, INSTRUCT: 0}
         last_val = best["val_mse"] if best["phase"] is not None else None
         for phase in range(start, config.phases):
-            kind = phase_kind(phase)
+            kind = phase_kind(phase, config.autoencode)
             dataset_size = len(unlabeled) if kind == AUTOENCODE else len(train_set)
-            plan = phase_batches(config.seed, phase, dataset_size, config.phase_examples, config.batch_size)
-            phase_sum = {name: torch.zeros(()) for name in LOSS_NAMES}
+            plan = phase_batches(config.seed, phase, dataset_size, config.phase_examples, config.batch_size,
+                                 config.autoencode)
+            phase_sum = {name: torch.zeros(()) for name in names}
             for step, global_batch in enumerate(plan):
                 mine = shard(global_batch, dist.rank, dist.world)
                 if kind == AUTOENCODE:
-                    columns = _unlabeled_batch(unlabeled, mine)
+                    columns = unlabeled_batch(unlabeled, mine)
                 else:
-                    columns = aimi.collate(train_set.__getitems__(mine.tolist()))
-                batch = _batch_tensors(columns, kind == INSTRUCT, config, dist.device)
-                losses = train_step(gen, dis, opt_g, opt_d, batch, model.cfg, amp, no_sync_d)
-                values = torch.stack([losses[name].float().cpu() for name in LOSS_NAMES])
+                    items = train_set.__getitems__(mine.tolist())
+                    if rendered is not None:      # the batch's last share comes from fresh rendered pairs
+                        items = rendered.mix(items, config.seed, phase, step, dist.rank)
+                    columns = aimi.collate(items)
+                batch = batch_tensors(columns, kind == INSTRUCT, config, dist.device)
+                if adversarial:
+                    losses = train_step(gen, dis, opt_g, opt_d, batch, model.cfg, amp, no_sync_d)
+                else:
+                    losses = supervised_step(gen, opt_g, batch, model.cfg, amp)
+                values = torch.stack([losses[name].float().cpu() for name in names])
                 if not bool(torch.isfinite(values).all()):
-                    bad = [f"{name}={float(v)}" for name, v in zip(LOSS_NAMES, values) if not math.isfinite(v)]
+                    bad = [f"{name}={float(v)}" for name, v in zip(names, values) if not math.isfinite(v)]
                     raise TrainingError(
                         f"phase {phase + 1} ({kind}), step {step + 1}: loss {', '.join(bad)}; training stopped. "
                         + (f"The last good checkpoint is {runs.last_path(run)} (phase {saved}); "
                            if saved is not None else "No checkpoint was written yet; ")
                         + "lower the learning rate (--set lr=...) or turn off --bf16, then --resume")
-                for name, value in zip(LOSS_NAMES, values):
+                for name, value in zip(names, values):
                     phase_sum[name] += value
-            for name in LOSS_NAMES:
+            for name in names:
                 sums[kind][name] += float(phase_sum[name]) / len(plan)
             counts[kind] += 1
             done = phase + 1
@@ -297,22 +316,22 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                         best = {"val_mse": scores["mse"], "phase": done}
                         _save(runs.best_path(run), model, config, description, done, best)
                     _save_samples(run, model, val_set, sample_items, done, dist.device)
-                    means = {k: {n: sums[k][n] / counts[k] for n in LOSS_NAMES} for k in sums if counts[k]}
+                    means = {k: {n: sums[k][n] / counts[k] for n in names} for k in sums if counts[k]}
                     _log(run, {"phase": done, "losses": means, "val": scores,
                                "seconds": round(time.perf_counter() - started, 3)})
-                sums = {kind: {name: 0.0 for name in LOSS_NAMES} for kind in (AUTOENCODE, INSTRUCT)}
+                sums = {kind: {name: 0.0 for name in names} for kind in (AUTOENCODE, INSTRUCT)}
                 counts = {AUTOENCODE: 0, INSTRUCT: 0}
                 best = _broadcast(best, dist)
             if done % config.checkpoint_every == 0 or done == config.phases:
                 if dist.main:
                     _save(runs.last_path(run), model, config, description, done, best,
-                          {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()})
+                          {"opt_g": opt_g.state_dict(), **({"opt_d": opt_d.state_dict()} if opt_d else {})})
                 saved = done
                 dist.barrier()
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix_str(f"{kind} d={float(phase_sum['d']) / len(plan):.3f} "
-                                    f"g={float(phase_sum['g']) / len(plan):.3f} val_mse="
+                bar.set_postfix_str(" ".join([kind] + [f"{n}={float(phase_sum[n]) / len(plan):.3f}" for n in names[:2]])
+                                    + " val_mse="
                                     + ("-" if last_val is None else f"{last_val:.4f}"))
             if os.environ.get(KILL_HOOK) == str(done):
                 os.kill(os.getpid(), signal.SIGKILL)

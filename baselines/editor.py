@@ -1,0 +1,192 @@
+"""A where-and-how editor beyond the paper: a U-Net over the source with the instruction injected
+at every scale, a keep-mask head supervised by the true change, and the output composited
+through that mask (TIM-GAN's split of *where* from *how*, TIRG's / FiLM's fusion).
+
+    t        = TextEnc(w_1..w_T)                       (B, 2 * hidden)   bidirectional GRU, last states
+    x_0      = [X_s, coords]                           (B, 5, S, S)      coordinates: the layout is fixed
+    e_k      = Down_k(e_{k-1}) fused with t            (B, c * 2**k, S / 2**k, S / 2**k), k = 0..L-1
+    d_k      = Up_k([d_{k+1}, e_k]) fused with t       the decoder, skips from the encoder
+    proposal = sigmoid(Head_rgb(d_0))                  (B, 3, S, S)      *how*: the edited pixels
+    keep     = sigmoid(Head_mask(d_0))                 (B, 1, S, S)      *where*: 1 = keep the source
+    output   = keep * X_s + (1 - keep) * proposal
+    logits   = Aux(t)                                  (B, sum of values) the (attribute, value) asked for
+
+``fusion`` chooses how t enters each stage: ``film`` (x * (1 + gamma(t)) + beta(t), FiLM) or
+``tirg`` (a gated residual: sigmoid(gate([x, t])) * x + res([x, t]), TIRG). The auxiliary head is
+trained to name the changed attribute and its new value (the triplets' labels), which makes the
+instruction encoder learn what was asked before the decoder has learnt to draw it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+FUSIONS = ("film", "tirg")
+
+
+@dataclass(frozen=True)
+class EditorConfig:
+    size: int = 32                  # image side in px (a power of two, >= 16)
+    channels: int = 16              # width at full resolution; doubles per level
+    levels: int = 4                 # resolutions S, S/2, ..., S / 2**(levels-1)
+    convs: int = 1                  # 3x3 convs per stage (1 or 2)
+    hidden: int = 128               # GRU state per direction
+    embedding: int = 64             # word embedding
+    vocab_size: int = 1892          # training sets it from the dataset's vocabulary
+    fusion: str = "film"            # "film" or "tirg"
+    attribute_values: tuple = ()    # values per attribute in schema order (the auxiliary head's classes)
+    # losses (read by baselines.objective.editor_loss; recorded with every run)
+    l1_weight: float = 1.0          # L1(output, target) over the whole image
+    region_weight: float = 10.0     # L1(proposal, target) inside the true change, per changed pixel
+    mask_weight: float = 1.0        # BCE(keep, true keep-mask)
+    changed_weight: float = 5.0     # weight of changed pixels in the mask BCE (about 10% of pixels change)
+    aux_weight: float = 0.5         # cross-entropy of the (attribute, value) head
+
+    def __post_init__(self):
+        if self.size < 16 or self.size & (self.size - 1):
+            raise ValueError(f"size must be a power of two >= 16, got {self.size}")
+        if not 2 <= self.levels or self.size >> (self.levels - 1) < 2:
+            raise ValueError(f"levels must be >= 2 and leave at least 2x2 at the bottom, got {self.levels}")
+        if self.convs not in (1, 2):
+            raise ValueError(f"convs must be 1 or 2, got {self.convs}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
+        for name in ("channels", "hidden", "embedding", "vocab_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        object.__setattr__(self, "attribute_values", tuple(int(v) for v in self.attribute_values))
+
+    @property
+    def widths(self) -> list[int]:
+        return [self.channels * 2 ** k for k in range(self.levels)]
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["attribute_values"] = list(self.attribute_values)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "EditorConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown EditorConfig fields {unknown}; valid: {sorted(known)}")
+        return cls(**data)
+
+
+class Fusion(nn.Module):
+    """Injects the instruction vector t into a feature map x: FiLM or a TIRG gated residual."""
+
+    def __init__(self, width: int, text: int, kind: str):
+        super().__init__()
+        self.kind = kind
+        if kind == "film":
+            self.affine = nn.Linear(text, 2 * width)
+            nn.init.zeros_(self.affine.weight)
+            nn.init.zeros_(self.affine.bias)          # starts as the identity
+        else:
+            self.gate = nn.Conv2d(width + text, width, 1)
+            self.res = nn.Conv2d(width + text, width, 1)
+            self.w = nn.Parameter(torch.tensor([1.0, 0.1]))   # w_g, w_r (TIRG)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        if self.kind == "film":
+            gamma, beta = self.affine(t)[:, :, None, None].chunk(2, dim=1)     # (B, C, 1, 1) each
+            return x * (1 + gamma) + beta
+        joined = torch.cat([x, t[:, :, None, None].expand(-1, -1, *x.shape[2:])], dim=1)
+        return self.w[0] * torch.sigmoid(self.gate(joined)) * x + self.w[1] * self.res(joined)
+
+
+class Stage(nn.Module):
+    """conv 3x3 -> GroupNorm -> fusion with t -> SiLU, then ``convs - 1`` more conv + GroupNorm + SiLU."""
+
+    def __init__(self, cin: int, cout: int, text: int, fusion: str, convs: int = 1):
+        super().__init__()
+        groups = max(1, min(8, cout // 4))
+        self.convs = nn.ModuleList([nn.Conv2d(cin if k == 0 else cout, cout, 3, padding=1) for k in range(convs)])
+        self.norms = nn.ModuleList([nn.GroupNorm(groups, cout) for _ in range(convs)])
+        self.fuse = Fusion(cout, text, fusion)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        x = F.silu(self.fuse(self.norms[0](self.convs[0](x)), t))
+        for conv, norm in zip(self.convs[1:], self.norms[1:]):
+            x = F.silu(norm(conv(x)))
+        return x
+
+
+class TextEncoder(nn.Module):
+    """Embedding (index 0 = ``<pad>``) + bidirectional GRU over packed sequences -> (B, 2 * hidden)."""
+
+    def __init__(self, cfg: EditorConfig):
+        super().__init__()
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.embedding, padding_idx=0)
+        self.gru = nn.GRU(cfg.embedding, cfg.hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        lengths = lengths.cpu().clamp(min=1)
+        packed = nn.utils.rnn.pack_padded_sequence(self.embed(tokens), lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        _, last = self.gru(packed)                  # (2, B, hidden)
+        return torch.cat([last[0], last[1]], dim=1)
+
+
+class Editor(nn.Module):
+    """``forward(source, tokens, lengths)`` -> ``{"output", "generated" (the proposal), "mask" (keep,
+    1 = source), "mask_logit", "phi_fc" (t), "logits" (the auxiliary head)}``. Without tokens the
+    editor keeps the source (the mask is forced to 1)."""
+
+    trainable = True
+    discriminator = None              # trained by a supervised step, not adversarially
+
+    def __init__(self, cfg: EditorConfig):
+        super().__init__()
+        self.cfg = cfg
+        text = 2 * cfg.hidden
+        self.text = TextEncoder(cfg)
+        widths = cfg.widths
+        self.down = nn.ModuleList([Stage(5 if k == 0 else widths[k - 1], widths[k], text, cfg.fusion, cfg.convs)
+                                   for k in range(cfg.levels)])
+        self.up = nn.ModuleList([Stage(widths[k] + widths[k + 1], widths[k], text, cfg.fusion, cfg.convs)
+                                 for k in range(cfg.levels - 1)])
+        self.rgb = nn.Conv2d(widths[0], 3, 1)
+        self.keep = nn.Conv2d(widths[0], 1, 1)
+        nn.init.zeros_(self.keep.weight)
+        nn.init.constant_(self.keep.bias, 2.0)      # starts near "keep everything"
+        classes = sum(cfg.attribute_values)
+        self.aux = nn.Linear(text, classes) if classes else None
+        ramp = torch.linspace(-1, 1, cfg.size)
+        self.register_buffer("coords", torch.stack(torch.meshgrid(ramp, ramp, indexing="ij"))[None], persistent=False)
+
+    @property
+    def generator(self) -> nn.Module:
+        return self
+
+    def forward(self, source: torch.Tensor, tokens=None, lengths=None, train_mask: bool = True) -> dict:
+        b = source.shape[0]
+        if tokens is None:
+            t = source.new_zeros(b, 2 * self.cfg.hidden)
+        else:
+            t = self.text(tokens, lengths)
+        x = torch.cat([source, self.coords.expand(b, -1, -1, -1).to(source.dtype)], dim=1)
+        skips = []
+        for k, stage in enumerate(self.down):
+            x = stage(x if k == 0 else F.avg_pool2d(x, 2), t)             # (B, w_k, S/2**k, S/2**k)
+            skips.append(x)
+        for k in reversed(range(self.cfg.levels - 1)):
+            x = F.interpolate(x, scale_factor=2, mode="nearest")
+            x = self.up[k](torch.cat([x, skips[k]], dim=1), t)
+        proposal = torch.sigmoid(self.rgb(x))
+        logit = self.keep(x)
+        if tokens is None:
+            logit = torch.full_like(logit, 20.0)     # no instruction: keep everything
+        keep = torch.sigmoid(logit)
+        output = keep * source + (1 - keep) * proposal
+        return {"output": output, "generated": proposal, "mask": keep, "mask_logit": logit, "phi_fc": t,
+                "logits": self.aux(t) if self.aux is not None else None}
+
+
+__all__ = ["Editor", "EditorConfig", "FUSIONS", "Fusion", "Stage", "TextEncoder"]

@@ -1,0 +1,170 @@
+"""The ceiling, ``parse_render``: parse the instruction into (attribute, value) with a trained
+bag-of-words classifier, read the source's spec from its pixels (``inverse.read_spec``: a search
+over the renderer, never the source's recorded spec), set the attribute and render the result.
+It uses the renderer at inference, which no learned editor does: a leaderboard row of its own.
+
+    python -m benchmark ceiling --preset cpu --out runs/parse_render   (trains the parser: seconds)
+    python -m benchmark evaluate runs/parse_render                       (as any run)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from aimi.release import load_release
+from collection import ATTRIBUTE_NAMES, attribute, render, visible_attributes
+from collection.crowd.lexicon import names_change
+from collection.files import write_atomic, write_json
+
+from .. import runs
+from .inverse import read_spec
+
+NAME = "parse_render"
+
+
+@dataclass(frozen=True)
+class CeilingConfig:
+    size: int = 32
+    vocab_size: int = 1892
+    embedding: int = 64
+    hidden: int = 256
+    attribute_values: tuple = ()
+    epochs: int = 60
+    lr: float = 0.01
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "attribute_values": list(self.attribute_values)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CeilingConfig":
+        return cls(**{**data, "attribute_values": tuple(data.get("attribute_values", ()))})
+
+
+class ParseRender(nn.Module):
+    """``forward(source, tokens, lengths)`` with the usual shapes; ``parse(tokens, lengths)`` ->
+    (attribute, value) per item; ``mask`` is 1 where the rendered edit equals the source."""
+
+    trainable = False
+
+    def __init__(self, cfg: CeilingConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.words = nn.EmbeddingBag(cfg.vocab_size, cfg.embedding, mode="sum", padding_idx=0)
+        self.hidden = nn.Linear(cfg.embedding, cfg.hidden)
+        self.classes = nn.Linear(cfg.hidden, sum(cfg.attribute_values))
+        self.labels = [(name, value) for name in ATTRIBUTE_NAMES for value in attribute(name).values]
+        self.vocabulary = load_release()["vocabulary"][:cfg.vocab_size]
+
+    def logits(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(B, classes): one class per (attribute, value); a hidden layer lets "red" and "hat"
+        together mean hat_color = red."""
+        return self.classes(F.relu(self.hidden(self.words(tokens))))
+
+    def parse(self, tokens: torch.Tensor, lengths=None, sources=None) -> list[tuple[str, str]]:
+        """(attribute, value) per instruction: among the changes the lexicon's matcher finds named
+        in the words (the table the simulated panel writes from), the classifier's likeliest; the
+        classifier alone where the matcher finds none. With ``sources`` (the specs read from the
+        pictures) only visible attributes can change, and to a value the source does not have."""
+        with torch.no_grad():
+            scores = self.logits(tokens)
+        out = []
+        for n, (row, ids) in enumerate(zip(scores, tokens.tolist())):
+            text = " ".join(self.vocabulary[i] for i in ids if 1 < i < len(self.vocabulary))
+            visible = None if sources is None else set(visible_attributes(sources[n]))
+            new = [k for k, (name, value) in enumerate(self.labels)
+                   if sources is None or (name in visible and getattr(sources[n], name) != value)]
+            named = [k for k in new if names_change(text, *self.labels[k])]
+            out.append(self.labels[max(named or new, key=lambda k: float(row[k]))])
+        return out
+
+    def forward(self, source: torch.Tensor, tokens=None, lengths=None) -> dict:
+        images = runs.from_images(source)                          # (B, S, S, 3) uint8
+        if tokens is None:
+            return {"output": source, "generated": source, "mask": None, "phi_fc": None}
+        specs = [read_spec(image)[0] for image in images]
+        edited = [render(spec.replace(**{name: value}), image.shape[0])
+                  for image, spec, (name, value) in zip(images, specs, self.parse(tokens, lengths, specs))]
+        output = runs.to_images(np.stack(edited)).to(source.device)
+        keep = (output == source).all(dim=1, keepdim=True).float()
+        return {"output": output, "generated": output, "mask": keep, "phi_fc": None}
+
+
+BUILDERS = {NAME: lambda config: ParseRender(CeilingConfig.from_dict(config))}
+
+
+def _labels(rows) -> np.ndarray:
+    offsets = np.concatenate([[0], np.cumsum([len(attribute(n).values) for n in ATTRIBUTE_NAMES])[:-1]])
+    index = {n: k for k, n in enumerate(ATTRIBUTE_NAMES)}
+    return np.asarray([offsets[index[r["attribute"]]] + attribute(r["attribute"]).index(r["to_value"]) for r in rows])
+
+
+def _tokens(dataset) -> torch.Tensor:
+    items = dataset.__getitems__(list(range(len(dataset))))
+    return torch.as_tensor(items["tokens"])
+
+
+def train_ceiling(out: str | Path, preset: str = "cpu", seed: int = 0, root=None) -> dict:
+    """Train the parser on the training triplets' (attribute, to_value) labels and write a run
+    folder (``config.json``, ``metrics.jsonl``, ``best.pt``); returns a summary with, on the first
+    100 validation items, the parse accuracy (with the lexicon and the read source), the
+    classifier's alone, and the read accuracy (visible source attributes read right)."""
+    import aimi
+    from baselines import get_preset
+
+    from ..training.checkpoint import save_checkpoint
+
+    out = Path(out)
+    size = get_preset(preset).size
+    train_set, val_set = aimi.AIMI(root, "train", size, progress=False), aimi.AIMI(root, "val", size, progress=False)
+    cfg = CeilingConfig(size=size, vocab_size=len(train_set.vocabulary),
+                        attribute_values=tuple(len(attribute(n).values) for n in ATTRIBUTE_NAMES))
+    torch.manual_seed(seed)
+    model = ParseRender(cfg)
+    started = time.perf_counter()
+    tokens, labels = _tokens(train_set), torch.as_tensor(_labels(train_set.rows))
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    for _ in range(cfg.epochs):                   # full batch: 4,296 short texts
+        opt.zero_grad()
+        F.cross_entropy(model.logits(tokens), labels).backward()
+        opt.step()
+    from collection import AvatarSpec
+
+    count = min(100, len(val_set))
+    val_labels, val_tokens = _labels(val_set.rows[:count]), _tokens(val_set)[:count]
+    images = val_set.__getitems__(list(range(count)))["source"]
+    specs = [read_spec(image)[0] for image in images]
+    right = total = 0
+    for spec, row in zip(specs, val_set.rows):
+        truth = AvatarSpec.from_dict(row["source"])
+        visible = visible_attributes(truth)
+        right += sum(getattr(spec, a) == getattr(truth, a) for a in visible)
+        total += len(visible)
+    classified = model.logits(val_tokens).argmax(1).numpy()
+    index = {label: k for k, label in enumerate(model.labels)}
+    parsed = np.asarray([index[label] for label in model.parse(val_tokens, sources=specs)])
+    report = {"parse_acc_val": float((parsed == val_labels).mean()),
+              "classifier_alone_acc_val": float((classified == val_labels).mean()), "read_acc_val": right / total,
+              "items": count, "uses_renderer_at_inference": True}
+    description = {"model": NAME, "preset": preset, "train": {"seed": seed, "epochs": cfg.epochs, "lr": cfg.lr},
+                   "model_config": cfg.to_dict(), "ceiling": report,
+                   "data": {"version": aimi.DATA_VERSION, "training_data": "paper"},
+                   "versions": runs.versions(), "git": runs.git_state()}
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(runs.config_path(out), description)
+    write_atomic(runs.metrics_path(out), json.dumps({"phase": 0, "losses": {}, "val": report,
+                                                     "seconds": round(time.perf_counter() - started, 3)}) + "\n")
+    save_checkpoint(runs.best_path(out), {"model": NAME, "preset": preset, "model_config": cfg.to_dict(),
+                                          "train_config": description["train"], "data": description["data"],
+                                          "phase": 0, "state": model.state_dict(), "ceiling": report})
+    return {"run": str(out), **report}
+
+
+__all__ = ["BUILDERS", "NAME", "CeilingConfig", "ParseRender", "train_ceiling"]

@@ -1,0 +1,65 @@
+"""Training pairs rendered on the fly by the project's renderer, for models declared to use them
+(``TrainConfig.rendered``, recorded as ``training_data: "paper+rendered"``).
+
+Each pair is ``collection.make_pair`` of its own seed stream, its instruction written by the
+simulated panel (``collection.crowd.simulate.write_answer``, valid answers only) and encoded with
+the release's vocabulary (unknown words become ``<unk>``, as at test time). A pair is a pure
+function of (seed, phase, step, rank, position), so a resumed run sees the same pairs, and no
+pair ever uses a validation or test avatar (their spec ids are excluded).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from collection import make_pair, seeded_rng
+from collection.attributes import pick
+from collection.crowd.simulate import make_panel, write_answer
+from collection.vocabulary import encode
+
+SEED_OFFSET = 1_000_003        # the release's pairs use seed 0; these never share its stream
+SLOTS = 256                    # pairs per (phase, step) across ranks
+
+
+class RenderedPairs:
+    """``mix(items, seed, phase, step, rank)``: the batch ``items`` (``AIMI.__getitems__``) with
+    its last ``share`` replaced by rendered pairs; a list of per-item dicts for ``aimi.collate``."""
+
+    def __init__(self, size: int, vocabulary: list[str], share: float, exclude: set[str] = frozenset()):
+        self.size, self.vocabulary, self.share, self.exclude = size, vocabulary, share, set(exclude)
+        self.panel = [w for w in make_panel(0, 60) if w.persona != "spammer"]
+
+    def pair(self, seed: int, index: int) -> dict:
+        """Rendered pair ``index`` of ``seed`` as a dataset item (held-out avatars skipped)."""
+        for attempt in range(100):
+            pair, source, target, mask = make_pair(SEED_OFFSET + seed, index + attempt * 10 ** 9, self.size)
+            if pair.source.id not in self.exclude and pair.target.id not in self.exclude:
+                break
+        else:
+            raise RuntimeError("every rendered pair hit a held-out avatar; this should not happen")
+        rng = seeded_rng("rendered-instruction", seed, index)
+        old, new = getattr(pair.source, pair.attribute), getattr(pair.target, pair.attribute)
+        for _ in range(100):
+            text, meaning = write_answer(rng, pick(rng, self.panel), pair.attribute, old, new, "")
+            if meaning == "valid":
+                break
+        return {"source": source, "target": target, "mask": mask, "instruction": text,
+                "tokens": np.asarray(encode(text, self.vocabulary) or [1], dtype=np.int64),
+                "attribute": pair.attribute, "id": f"rendered-{seed}-{index}", "pair_id": pair.pair_id,
+                "source_vector": np.asarray(pair.source.vector(), dtype=np.int64),
+                "target_vector": np.asarray(pair.target.vector(), dtype=np.int64)}
+
+    def mix(self, items, seed: int, phase: int, step: int, rank: int = 0) -> list[dict]:
+        n = len(items["source"])
+        keep = n - int(round(self.share * n))
+        out = [{"source": items["source"][i], "target": items["target"][i], "mask": items["mask"][i],
+                "instruction": items["instruction"][i], "tokens": items["tokens"][i][:items["lengths"][i]],
+                "attribute": items["attribute"][i], "id": items["id"][i], "pair_id": items["pair_id"][i],
+                "source_vector": items["source_vector"][i], "target_vector": items["target_vector"][i]}
+               for i in range(keep)]
+        base = (phase * 10_000 + step) * SLOTS + rank * (SLOTS // 4)
+        out += [self.pair(seed, base + j) for j in range(n - keep)]
+        return out
+
+
+__all__ = ["RenderedPairs", "SEED_OFFSET"]

@@ -1,0 +1,82 @@
+"""The where-and-how editor (edit_film, edit_tirg): shapes at every preset, the keep-mask, the
+composite, one phase of supervised steps lowering every term, and its training data stream."""
+
+import numpy as np
+import pytest
+import torch
+
+from baselines import MODELS, PRESETS, get_model
+from benchmark.training.rendered import RenderedPairs
+from benchmark.training.steps import supervised_step
+from benchmark.training.batches import attribute_values as _attribute_values, change_labels
+from collection import make_pair
+
+DATA = {"vocab_size": 50, "attribute_values": _attribute_values()}
+EDITORS = [name for name in MODELS if name.startswith("edit")]
+
+
+def _inputs(size, batch=4):
+    g = torch.Generator().manual_seed(0)
+    return (torch.rand(batch, 3, size, size, generator=g), torch.randint(2, 50, (batch, 7), generator=g),
+            torch.tensor([7, 3, 5, 1][:batch]))
+
+
+@pytest.mark.parametrize("name", EDITORS)
+@pytest.mark.parametrize("preset", ["smoke", "cpu", "paper"])
+def test_shapes_ranges_and_the_keep_mask_at_every_preset(name, preset):
+    torch.manual_seed(0)
+    model = get_model(name, preset, data=DATA).eval()
+    size = PRESETS[preset].size
+    source, tokens, lengths = _inputs(size, batch=2)
+    with torch.no_grad():
+        out = model(source, tokens, lengths)
+        plain = model(source)
+    assert out["output"].shape == (2, 3, size, size) and out["mask"].shape == (2, 1, size, size)
+    for key in ("output", "generated", "mask"):
+        assert 0 <= float(out[key].min()) and float(out[key].max()) <= 1
+    keep = out["mask"]
+    assert torch.allclose(out["output"], keep * source + (1 - keep) * out["generated"], atol=1e-6)
+    assert out["logits"].shape == (2, sum(DATA["attribute_values"]))
+    assert torch.allclose(plain["output"], source, atol=1e-6)       # no instruction: the source is kept
+
+
+def _pairs(n=8):
+    pairs = [make_pair(5, i, 32) for i in range(n)]
+    image = lambda k: torch.stack([torch.from_numpy(p[k]).permute(2, 0, 1).float() / 255 for p in pairs])  # noqa: E731
+    label = change_labels([p[0].source.vector() for p in pairs], [p[0].target.vector() for p in pairs])
+    return image(1), image(2), torch.stack([torch.from_numpy(p[3]).float()[None] for p in pairs]), label
+
+
+@pytest.mark.parametrize("name", EDITORS)
+def test_one_phase_of_supervised_steps_lowers_every_term(name):
+    torch.manual_seed(0)
+    model = get_model(name, "cpu", data=DATA).train()
+    source, target, mask, label = _pairs()
+    tokens = torch.randint(2, 50, (8, 6), generator=torch.Generator().manual_seed(1))
+    batch = {"source": source, "target": target, "mask": mask, "tokens": tokens,
+             "lengths": torch.full((8,), 6), "label": label}
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    history = [supervised_step(model, opt, batch, model.cfg) for _ in range(34)]
+    first, last = history[0], history[-1]
+    assert all(torch.isfinite(torch.stack(list(h.values()))).all() for h in history)
+    for term in ("loss", "region", "mask", "aux"):
+        assert float(last[term]) < 0.9 * float(first[term]), term
+
+
+def test_change_labels_name_the_changed_attribute_and_its_new_value():
+    pair = make_pair(5, 0, 32)[0]
+    label = int(change_labels([pair.source.vector()], [pair.target.vector()])[0])
+    offsets = np.concatenate([[0], np.cumsum(_attribute_values())[:-1]])
+    changed = [k for k, (a, b) in enumerate(zip(pair.source.vector(), pair.target.vector())) if a != b]
+    assert len(changed) == 1 and label == offsets[changed[0]] + pair.target.vector()[changed[0]]
+
+
+def test_rendered_pairs_are_a_function_of_their_place_and_skip_held_out_avatars():
+    vocabulary = ["<pad>", "<unk>", "hair", "red", "the", "make"]
+    stream = RenderedPairs(32, vocabulary, 0.5)
+    a, b = stream.pair(0, 7), stream.pair(0, 7)
+    assert np.array_equal(a["source"], b["source"]) and a["instruction"] == b["instruction"]
+    assert a["tokens"].dtype == np.int64 and a["tokens"].size >= 1
+    held = {make_pair(1_000_003, 7, 32)[0].source.id}
+    c = RenderedPairs(32, vocabulary, 0.5, exclude=held).pair(0, 7)
+    assert not np.array_equal(c["source"], a["source"])
