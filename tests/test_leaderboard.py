@@ -26,8 +26,8 @@ def test_leaderboard_matches_the_golden_files(tmp_path):
 def test_leaderboard_content_escaping_and_errors(tmp_path, capsys):
     assert main(["leaderboard", str(FIXTURES), "--out", str(tmp_path)]) == 0
     md = capsys.readouterr().out
-    assert "| identity (floor) | cpu | test | – | 230 | 0.0117 [0.0104, 0.0131]" in md
-    assert "| imi_sim | cpu | test | 0,1 | 230 | 0.0094 ± 0.00042 (2 seeds)" in md
+    assert "| identity (floor) | – | cpu | test | – | 230 | 0.0117 [0.0104, 0.0131]" in md
+    assert "| imi_sim | paper | cpu | test | 0,1 | 230 | 0.0094 ± 0.00042 (2 seeds)" in md
     assert "SIMULATED raters" in md and "64.0% prefer imi_sim" in md and "=0.1.0&lt;b&gt;" in md
     html = (tmp_path / "leaderboard.html").read_text()
     assert "=0.1.0&lt;b&gt;" in html and "<b>" not in html

@@ -85,7 +85,7 @@ def test_a_smoke_run_writes_its_folder_and_safe_checkpoints(tmp_path, data_root)
     result = _run(_cli("--model", "imi", "--preset", "gpu", "--out", str(tmp_path / "x")))
     assert result.returncode == 2 and "'paper', 'cpu', 'smoke'" in result.stderr
     result = _run(_cli("--model", "imi", "--set", "l1_wieght=0", "--out", str(tmp_path / "x")))
-    assert result.returncode == 2 and "trainer: batch_size" in result.stderr and "model: channels" in result.stderr
+    assert result.returncode == 2 and "trainer: autoencode, batch_size" in result.stderr and "model: channels" in result.stderr
     with pytest.raises(ValueError, match="valid models: identity, imi, imi_sim"):
         TrainConfig.from_preset("imi_sym", "smoke")
     with pytest.raises(ValueError, match="valid presets: paper, cpu, smoke"):

@@ -16,10 +16,13 @@ from .. import runs as runs_folder
 from ..evaluation.curves import read_curve
 
 COLOURS = {"identity": "#777777", "imi": "#d95f02", "imi_sim": "#1b9e77", "imi_sim_composite": "#7570b3",
-           "imi_sim_unet": "#1f78b4"}
+           "imi_sim_unet": "#1f78b4", "edit_film": "#e7298a", "edit_tirg": "#a6761d", "parse_render": "#222222"}
 LABELS = {"identity": "identity (output = source)", "imi": "IMI w/o SIM (baseline)", "imi_sim": "IMI w/ SIM",
           "imi_sim_composite": "SIM + composite (beyond the paper)",
-          "imi_sim_unet": "SIM + masked source at every scale (beyond the paper)"}
+          "imi_sim_unet": "SIM + masked source at every scale (beyond the paper)",
+          "edit_film": "where-and-how editor, FiLM (beyond the paper)",
+          "edit_tirg": "where-and-how editor, TIRG (beyond the paper)",
+          "parse_render": "parse + render ceiling (uses the renderer)"}
 
 
 def _pyplot():

@@ -82,6 +82,7 @@ def _row(model, preset, split, members, metrics_key="metrics") -> dict:
     row = {"model": model, "preset": preset, "split": split,
            "seeds": ",".join(str(m.get("seed")) for m in members) if metrics_key == "metrics" else "–",
            "n": members[0]["n"],
+           "trained_on": ",".join(sorted({_trained_on(m, metrics_key) for m in members})),
            "data_version": ",".join(sorted({str(m["data_version"]) for m in members})),
            "code_version": ",".join(sorted({str(m.get("code_version")) for m in members})),
            "evaluator_version": ",".join(sorted({str(m["evaluator_version"]) for m in members})),
@@ -125,6 +126,15 @@ def attribute_table(results: list[dict]) -> list[tuple[tuple, list[str], list[li
     return tables
 
 
+def _trained_on(result: dict, metrics_key: str = "metrics") -> str:
+    """What a row's model learnt from: the paper's data, or also pairs rendered here; the ceiling
+    is marked as using the renderer at inference."""
+    if metrics_key != "metrics":
+        return "–"
+    return result.get("training_data", "paper") + (" + renderer at inference"
+                                                    if result.get("uses_renderer_at_inference") else "")
+
+
 def _study_lines(studies: list[dict]) -> list[str]:
     lines = []
     for s in studies:
@@ -141,15 +151,15 @@ def _study_lines(studies: list[dict]) -> list[str]:
 
 def markdown(rows: list[dict], studies: list[dict], attributes=()) -> str:
     present = [n for n in ORDER if any(n in r["cells"] for r in rows)]
-    head = ["model", "preset", "split", "seeds", "n", *[f"{n} {ARROW[METRICS[n][0]]}" for n in present],
-            "data", "code", "evaluator"]
+    head = ["model", "trained on", "preset", "split", "seeds", "n",
+            *[f"{n} {ARROW[METRICS[n][0]]}" for n in present], "data", "code", "evaluator"]
     out = ["# AIMI leaderboard", "",
            "Built from result files by `python -m benchmark leaderboard`. Each metric: value [95% bootstrap "
            "interval over items] for one seed, mean ± sd over seeds otherwise; ↓ lower is better, ↑ higher. "
            "The instructions of data version 1 are simulated.", "",
            "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r["model"], str(r["preset"]), r["split"], r["seeds"], str(r["n"]),
+        cells = [r["model"], r["trained_on"], str(r["preset"]), r["split"], r["seeds"], str(r["n"]),
                  *[r["cells"].get(n, "–") for n in present], r["data_version"], r["code_version"],
                  r["evaluator_version"]]
         # Markdown renders HTML: escape it, and the pipe that would split a cell
@@ -166,13 +176,14 @@ def markdown(rows: list[dict], studies: list[dict], attributes=()) -> str:
 
 def csv_text(rows: list[dict]) -> str:
     buffer = io.StringIO()
-    fields = ["model", "preset", "split", "seeds", "n", "data_version", "code_version", "evaluator_version"]
+    fields = ["model", "trained_on", "preset", "split", "seeds", "n", "data_version", "code_version",
+              "evaluator_version"]
     for name in ORDER:
         fields += [name, f"{name}_low", f"{name}_high", f"{name}_sd"]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        line = {k: csv_cell(str(r[k])) for k in fields[:8]}
+        line = {k: csv_cell(str(r[k])) for k in fields[:9]}
         for name in ORDER:
             numbers = r["numbers"].get(name, {})
             for suffix, key in (("", "value"), ("_low", "low"), ("_high", "high"), ("_sd", "sd")):
@@ -185,12 +196,12 @@ def csv_text(rows: list[dict]) -> str:
 def html_text(rows: list[dict], studies: list[dict], attributes=()) -> str:
     present = [n for n in ORDER if any(n in r["cells"] for r in rows)]
     esc = html.escape
-    head = "".join(f"<th>{esc(h)}</th>" for h in ["model", "preset", "split", "seeds", "n",
+    head = "".join(f"<th>{esc(h)}</th>" for h in ["model", "trained on", "preset", "split", "seeds", "n",
                                                     *[f"{n} {ARROW[METRICS[n][0]]}" for n in present],
                                                     "data", "code", "evaluator"])
     body = []
     for r in rows:
-        cells = [r["model"], str(r["preset"]), r["split"], r["seeds"], str(r["n"]),
+        cells = [r["model"], r["trained_on"], str(r["preset"]), r["split"], r["seeds"], str(r["n"]),
                  *[r["cells"].get(n, "–") for n in present], r["data_version"], r["code_version"],
                  r["evaluator_version"]]
         body.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
