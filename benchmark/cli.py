@@ -150,18 +150,32 @@ def curves(runs, out):
 @cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--split", default="test", show_default=True, type=click.Choice(SPLIT_NAMES))
+@click.option("--instructions", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A JSONL file of {attribute, to_value, instruction}: apply each to test sources instead.")
+@click.option("--sources-per-instruction", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder for the result files (default: the run).")
 @click.option("--data-root", type=click.Path(file_okay=False), default=None,
               help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
-def evaluate(runs, split, data_root):
+def evaluate(runs, split, instructions, sources_per_instruction, out, data_root):
     """Evaluate each run's best checkpoint on --split: RUN/results-SPLIT.json, items-SPLIT.jsonl
-    and outputs-SPLIT.npz; prints one summary line per run.
+    and outputs-SPLIT.npz; or, with --instructions FILE, on free phrasings applied to test sources:
+    RUN/results-instructions-FILE.json. Prints one summary line per run.
 
+    \b
     Example: python -m benchmark evaluate runs/imi runs/imi_sim --split test
+             python -m benchmark evaluate runs/edit --instructions tests/fixtures/free-phrasing-dev.jsonl
     """
     from .evaluation.evaluate import evaluate as run_evaluation
+    from .evaluation.instructions import evaluate_instructions
 
     for run in runs:
-        results = run_evaluation(run, split, root=data_root)
+        if instructions:
+            results = evaluate_instructions(run, instructions, sources_per_instruction, out=out, root=data_root)
+            click.echo(json.dumps({"run": run, "model": results["model"], "n": results["n"],
+                                   "unseen_token_share": round(results["unseen_token_share"], 4),
+                                   **{k: round(results["metrics"][k]["value"], 6) for k in ("mse", "edit_acc", "keep_acc")}}))
+            continue
+        results = run_evaluation(run, split, root=data_root, out=out)
         summary = {name: round(m["value"], 6) for name, m in results["metrics"].items() if m["value"] is not None}
         click.echo(json.dumps({"run": run, "model": results["model"], "n": results["n"], **summary,
                                "identity_mse": round(results["identity"]["mse"]["value"], 6)}))

@@ -111,10 +111,10 @@ def _tokens(dataset) -> torch.Tensor:
     return torch.as_tensor(items["tokens"])
 
 
-def train_ceiling(out: str | Path, preset: str = "cpu", seed: int = 0, root=None) -> dict:
+def train_ceiling(out: str | Path, preset: str = "cpu", seed: int = 0, root=None, check: int = 100) -> dict:
     """Train the parser on the training triplets' (attribute, to_value) labels and write a run
     folder (``config.json``, ``metrics.jsonl``, ``best.pt``); returns a summary with, on the first
-    100 validation items, the parse accuracy (with the lexicon and the read source), the
+    ``check`` validation items, the parse accuracy (with the lexicon and the read source), the
     classifier's alone, and the read accuracy (visible source attributes read right)."""
     import aimi
     from baselines import get_preset
@@ -137,7 +137,7 @@ def train_ceiling(out: str | Path, preset: str = "cpu", seed: int = 0, root=None
         opt.step()
     from collection import AvatarSpec
 
-    count = min(100, len(val_set))
+    count = max(1, min(check, len(val_set)))
     val_labels, val_tokens = _labels(val_set.rows[:count]), _tokens(val_set)[:count]
     images = val_set.__getitems__(list(range(count)))["source"]
     specs = [read_spec(image)[0] for image in images]

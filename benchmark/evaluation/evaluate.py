@@ -48,41 +48,51 @@ def pixel_scores(output, target, mask, predicted_mask=None) -> dict[str, np.ndar
     return scores
 
 
+def score_items(output_u8: np.ndarray, predicted_mask, arrays: dict, specs=None) -> tuple[dict, dict]:
+    """Per-item scores of the outputs (N, S, S, 3) uint8 and of the identity floor, on the uint8
+    outputs a user would save (so figures and numbers agree). ``arrays``: ``source``, ``target``,
+    ``mask``; ``specs``: (source spec, target spec, changed attribute) per item, for edit/keep."""
+    output = runs.to_images(output_u8).numpy()
+    source, target = runs.to_images(arrays["source"]).numpy(), runs.to_images(arrays["target"]).numpy()
+    mask = np.asarray(arrays["mask"], dtype=np.float32)
+    predicted = None if predicted_mask is None else predicted_mask.numpy()
+    scores = pixel_scores(output, target, mask, predicted)
+    floor = pixel_scores(source, target, mask)
+    if specs is not None:
+        sources, targets, changed = zip(*specs)
+        scores.update(attribute_scores(output_u8, sources, targets, changed))
+        floor.update(attribute_scores(np.asarray(arrays["source"]), sources, targets, changed))
+    return scores, floor
+
+
 def evaluate(run: str | Path, split: str = "test", root: str | Path | None = None, resamples: int = RESAMPLES,
-             batch_size: int = 64, attributes: bool = True, limit: int = 0) -> dict:
+             batch_size: int = 64, attributes: bool = True, limit: int = 0, out: str | Path | None = None) -> dict:
     """Evaluate ``run``'s best checkpoint on ``split``; returns (and writes) the results dict.
     ``attributes`` adds ``edit_acc`` and ``keep_acc`` read by synthesis (``attributes.py``);
-    ``limit`` evaluates only the first N items (smoke runs; the result records it)."""
+    ``limit`` evaluates only the first N items (smoke runs; the result records it); ``out`` is the
+    folder for the result files (default: the run folder)."""
     import aimi
 
     from ..training.predict import predict_columns
 
-    run = Path(run)
-    checkpoint = runs.best_path(run)
     from ..ceiling.model import BUILDERS
 
+    run = Path(run)
+    checkpoint = runs.best_path(run)
     model, payload = load_model(checkpoint, BUILDERS)
     size = model.cfg.size
     dataset = aimi.AIMI(root, split, size, progress=False)
     count = min(limit, len(dataset)) if limit else len(dataset)
     arrays = dataset.__getitems__(list(range(count)))   # read once: the model's input and the scores'
-    out = predict_columns(model, arrays, batch_size=batch_size)
-    # scores are taken on the uint8 outputs a user would save, so figures and numbers agree
-    output_u8 = runs.from_images(out["output"])                     # (N, S, S, 3) uint8
-    output = runs.to_images(output_u8).numpy()
-    source, target = runs.to_images(arrays["source"]).numpy(), runs.to_images(arrays["target"]).numpy()
-    mask = np.asarray(arrays["mask"], dtype=np.float32)
-    predicted = None if out["mask"] is None else out["mask"].numpy()
-    scores = pixel_scores(output, target, mask, predicted)
-    floor = pixel_scores(source, target, mask)
+    predicted = predict_columns(model, arrays, batch_size=batch_size)
+    output_u8 = runs.from_images(predicted["output"])                     # (N, S, S, 3) uint8
+    specs = None
     if attributes:
         from collection import AvatarSpec
 
         specs = [(AvatarSpec.from_dict(r["source"]), AvatarSpec.from_dict(r["target"]), r["attribute"])
                  for r in dataset.rows[:count]]
-        sources, targets, changed = zip(*specs)
-        scores.update(attribute_scores(output_u8, sources, targets, changed))
-        floor.update(attribute_scores(np.asarray(arrays["source"]), sources, targets, changed))
+    scores, floor = score_items(output_u8, predicted["mask"], arrays, specs)
 
     config = runs.read_config(run) if runs.config_path(run).is_file() else {}
     results = {
@@ -112,14 +122,16 @@ def evaluate(run: str | Path, split: str = "test", root: str | Path | None = Non
         row.update({name: _json_float(values[i]) for name, values in scores.items()})
         row.update({f"identity_{name}": _json_float(values[i]) for name, values in floor.items()})
         items.append(row)
-    write_atomic(runs.items_path(run, split), "".join(json.dumps(r, sort_keys=True) + "\n" for r in items),
+    where = Path(out) if out else run
+    where.mkdir(parents=True, exist_ok=True)
+    write_atomic(runs.items_path(where, split), "".join(json.dumps(r, sort_keys=True) + "\n" for r in items),
                  durable=False)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, id=np.asarray(arrays["id"]), output=output_u8,
-                        **({} if out["mask"] is None else {"mask": runs.from_masks(out["mask"])}))
-    write_atomic(runs.outputs_path(run, split), buffer.getvalue(), durable=False)
-    write_json(runs.results_path(run, split), _clean(results))
-    return _clean(results)
+                        **({} if predicted["mask"] is None else {"mask": runs.from_masks(predicted["mask"])}))
+    write_atomic(runs.outputs_path(where, split), buffer.getvalue(), durable=False)
+    write_json(runs.results_path(where, split), clean_json(results))
+    return clean_json(results)
 
 
 def _json_float(value) -> float | None:
@@ -127,12 +139,12 @@ def _json_float(value) -> float | None:
     return None if not np.isfinite(value) else value
 
 
-def _clean(obj):
+def clean_json(obj):
     """NaN -> None everywhere (JSON has no NaN)."""
     if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
+        return {k: clean_json(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
+        return [clean_json(v) for v in obj]
     if isinstance(obj, float) and not np.isfinite(obj):
         return None
     return obj
@@ -153,4 +165,4 @@ def compare(run_a: str | Path, run_b: str | Path, split: str = "test", resamples
             va = np.array([np.nan if a[i][name] is None else a[i][name] for i in ids])
             vb = np.array([np.nan if b[i][name] is None else b[i][name] for i in ids])
             out[name] = paired_comparison(va, vb, METRICS[name][0], resamples)
-    return _clean(out)
+    return clean_json(out)
