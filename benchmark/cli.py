@@ -111,6 +111,28 @@ def train(model, preset, seed, out, resume, phases, bf16, channels_last, threads
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead of a table.")
+def pretrained(as_json):
+    """The weights shipped in the package (use them as pretrained:NAME wherever a run folder goes).
+
+    \b
+    Example: python -m benchmark pretrained && python -m benchmark evaluate pretrained:edit_film-cpu
+    """
+    from .pretrained import available
+
+    entries = available()
+    if as_json:
+        click.echo(json.dumps(entries, indent=1))
+        return
+    for e in entries:
+        metrics = " ".join(f"{k}={v:.3g}" for k, v in e["metrics"].items())
+        click.echo(f"{e['name']:28s} {e['model']:14s} {e['preset']:6s} {e['training_data']:15s} "
+                   f"sha256={e['sha256'][:12]}  test: {metrics}")
+    if not entries:
+        click.echo("no weights are shipped with this version")
+
+
+@cli.command()
 @click.option("--preset", default="cpu", show_default=True, type=click.Choice(list(PRESETS)))
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder.")
@@ -148,7 +170,7 @@ def curves(runs, out):
 
 
 @cli.command()
-@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.argument("runs", nargs=-1, required=True)
 @click.option("--split", default="test", show_default=True, type=click.Choice(SPLIT_NAMES))
 @click.option("--instructions", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A JSONL file of {attribute, to_value, instruction}: apply each to test sources instead.")
@@ -167,17 +189,23 @@ def evaluate(runs, split, instructions, sources_per_instruction, out, data_root)
     """
     from .evaluation.evaluate import evaluate as run_evaluation
     from .evaluation.instructions import evaluate_instructions
+    from .pretrained import is_pretrained, resolve_run
 
-    for run in runs:
+    for name in runs:
+        run = resolve_run(name)
+        if not run.is_dir():
+            raise click.BadParameter(f"{name} is not a run folder (or pretrained:NAME)", param_hint="RUNS")
+        # shipped weights live inside the installed package: their results go to runs/pretrained-NAME
+        where = out or (Path("runs") / f"pretrained-{run.name}" if is_pretrained(name) else None)
         if instructions:
-            results = evaluate_instructions(run, instructions, sources_per_instruction, out=out, root=data_root)
-            click.echo(json.dumps({"run": run, "model": results["model"], "n": results["n"],
+            results = evaluate_instructions(run, instructions, sources_per_instruction, out=where, root=data_root)
+            click.echo(json.dumps({"run": name, "model": results["model"], "n": results["n"],
                                    "unseen_token_share": round(results["unseen_token_share"], 4),
                                    **{k: round(results["metrics"][k]["value"], 6) for k in ("mse", "edit_acc", "keep_acc")}}))
             continue
-        results = run_evaluation(run, split, root=data_root, out=out)
+        results = run_evaluation(run, split, root=data_root, out=where)
         summary = {name: round(m["value"], 6) for name, m in results["metrics"].items() if m["value"] is not None}
-        click.echo(json.dumps({"run": run, "model": results["model"], "n": results["n"], **summary,
+        click.echo(json.dumps({"run": name, "model": results["model"], "n": results["n"], **summary,
                                "identity_mse": round(results["identity"]["mse"]["value"], 6)}))
 
 

@@ -98,8 +98,8 @@ def test_oversized_and_non_image_uploads_are_refused(demo):
 
 
 def test_without_a_checkpoint_it_says_how_to_get_one(tmp_path, capsys):
-    assert main([]) == 1 and "python -m benchmark train" in capsys.readouterr().err
-    assert main(["--checkpoint", str(tmp_path)]) == 1 and "no checkpoint" in capsys.readouterr().err
+    assert main(["--checkpoint", str(tmp_path)]) == 1 and "python -m benchmark train" in capsys.readouterr().err
+    assert main(["--checkpoint", "pretrained:nope"]) == 1 and "no pretrained weights 'nope'" in capsys.readouterr().err
     assert main(["--checkpoint", str(tmp_path), "--host", "0.0.0.0"]) == 1
 
 

@@ -11,7 +11,8 @@ from .server import NO_CHECKPOINT, Editor, serve
 
 @click.command()
 @click.option("--checkpoint", "checkpoints", multiple=True, metavar="RUN",
-              help="A run folder, its best.pt, or a folder of run folders; repeat for side by side.")
+              help="A run folder, its best.pt, a folder of run folders, or pretrained:NAME; repeat for side by "
+                   "side (default: every shipped model).")
 @click.option("--port", type=int, default=8765, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def cli(checkpoints, port, host) -> None:
@@ -21,8 +22,12 @@ def cli(checkpoints, port, host) -> None:
     Example:
       python -m benchmark.demo --checkpoint runs/imi_sim --checkpoint runs/imi
     """
+    if not checkpoints:               # the weights shipped in the package, the ceiling among them
+        from ..pretrained import PREFIX, available
+
+        checkpoints = [PREFIX + e["name"] for e in available()]
     if not checkpoints:
-        raise click.ClickException("no --checkpoint given; " + NO_CHECKPOINT)
+        raise click.ClickException("no --checkpoint given and no weights shipped; " + NO_CHECKPOINT)
     server = serve(Editor(list(checkpoints)), host, port)
     click.echo(f"AIMI demo on http://{host}:{server.server_address[1]}/  (Ctrl-C to stop)")
     try:

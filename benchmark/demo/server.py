@@ -50,8 +50,10 @@ class RequestError(Exception):
 def find_checkpoints(paths) -> list[Path]:
     """``best.pt`` of each run folder in ``paths``; a folder holding run folders (the main job's
     output) gives all of them except identity runs. Raises FileNotFoundError saying how to get one."""
+    from ..pretrained import resolve_run
+
     found = []
-    for path in map(Path, paths):
+    for path in map(resolve_run, paths):
         if path.is_file() and path.suffix == ".pt":
             found.append(path)
         elif runs.best_path(path).is_file():
