@@ -89,15 +89,16 @@ class Fusion(nn.Module):
             nn.init.zeros_(self.affine.weight)
             nn.init.zeros_(self.affine.bias)          # starts as the identity
         else:
-            self.gate = nn.Conv2d(width + text, width, 1)
-            self.res = nn.Conv2d(width + text, width, 1)
+            self.project = nn.Linear(text, width)            # t to the stage's width first: the 1x1 convs stay cheap
+            self.gate = nn.Conv2d(2 * width, width, 1)
+            self.res = nn.Conv2d(2 * width, width, 1)
             self.w = nn.Parameter(torch.tensor([1.0, 0.1]))   # w_g, w_r (TIRG)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         if self.kind == "film":
             gamma, beta = self.affine(t)[:, :, None, None].chunk(2, dim=1)     # (B, C, 1, 1) each
             return x * (1 + gamma) + beta
-        joined = torch.cat([x, t[:, :, None, None].expand(-1, -1, *x.shape[2:])], dim=1)
+        joined = torch.cat([x, self.project(t)[:, :, None, None].expand(-1, -1, *x.shape[2:])], dim=1)
         return self.w[0] * torch.sigmoid(self.gate(joined)) * x + self.w[1] * self.res(joined)
 
 
