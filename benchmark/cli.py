@@ -111,6 +111,23 @@ def train(model, preset, seed, out, resume, phases, bf16, channels_last, threads
 
 
 @cli.command()
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--instructions", default=None, metavar="STEM",
+              help="Also the free-phrasing goal, from RUN/results-instructions-STEM.json.")
+def goals(runs, instructions):
+    """Where the evaluated RUNS (seeds of one model) stand against the editor's goals, from their
+    result files (edit/keep accuracy, per attribute, mse against identity, training time, phrasing).
+
+    \b
+    Example: python -m benchmark goals runs/edit-0 runs/edit-1 runs/edit-2 --instructions free-phrasing-dev
+    """
+    from .pretrained import resolve_run
+    from .report.goals import format_goals, goals as run_goals
+
+    click.echo(format_goals(run_goals([resolve_run(r) for r in runs], instructions)), nl=False)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead of a table.")
 def pretrained(as_json):
     """The weights shipped in the package (use them as pretrained:NAME wherever a run folder goes).

@@ -1,0 +1,71 @@
+"""Where a model stands against the editor's goals, from result files only (never a timed test):
+
+    python -m benchmark goals RUN [RUN ...] [--instructions STEM]
+
+RUNs are seeds of one model, each evaluated on the test split (``results-test.json``) and, for
+the free-phrasing goal, with ``--instructions`` (``results-instructions-STEM.json``). Each goal
+is printed with the mean over seeds, the threshold and whether it holds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .. import runs
+
+EDIT, EDIT_EACH, KEEP, MSE_RATIO, MINUTES, PHRASING = 0.90, 0.75, 0.98, 0.30, 20.0, 0.80
+MIN_ITEMS = 10
+
+
+def _training_seconds(run: Path) -> float | None:
+    path = runs.metrics_path(run)
+    if not path.is_file():
+        return None
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return float(lines[-1].get("seconds", 0.0)) if lines else None
+
+
+def goals(run_folders, instructions: str | None = None) -> list[dict]:
+    """One row per goal: name, value (mean over the runs), threshold, holds (bool), detail."""
+    folders = [Path(r) for r in run_folders]
+    results = [json.loads(runs.results_path(r, "test").read_text()) for r in folders]
+    mean = lambda values: float(np.mean(values))  # noqa: E731
+    edit = mean([r["metrics"]["edit_acc"]["value"] for r in results])
+    keep = mean([r["metrics"]["keep_acc"]["value"] for r in results])
+    ratio = mean([r["metrics"]["mse"]["value"] / r["identity"]["mse"]["value"] for r in results])
+    rows = [{"goal": "edit accuracy, test", "value": edit, "threshold": f">= {EDIT}", "holds": edit >= EDIT},
+            {"goal": "keep accuracy, test", "value": keep, "threshold": f">= {KEEP}", "holds": keep >= KEEP},
+            {"goal": "mse / identity mse, test", "value": ratio, "threshold": f"<= {MSE_RATIO}", "holds": ratio <= MSE_RATIO}]
+    table = results[0]["per_attribute"]["model"]
+    for name in sorted(table):
+        n = table[name]["edit_acc"]["n"]
+        if n >= MIN_ITEMS:
+            value = mean([r["per_attribute"]["model"][name]["edit_acc"]["value"] for r in results])
+            rows.append({"goal": f"edit accuracy, {name} (n={n})", "value": value, "threshold": f">= {EDIT_EACH}",
+                         "holds": value >= EDIT_EACH})
+    seconds = [s for s in map(_training_seconds, folders) if s is not None]
+    if seconds:
+        minutes = mean(seconds) / 60
+        threads = {r.get("train_config", {}).get("threads") for r in results}
+        rows.append({"goal": f"training minutes (threads {sorted(map(str, threads))})", "value": minutes,
+                     "threshold": f"<= {MINUTES} on 2 cores", "holds": minutes <= MINUTES})
+    if instructions:
+        free = [json.loads((r / f"results-instructions-{instructions}.json").read_text()) for r in folders]
+        share = mean([f["metrics"]["edit_acc"]["value"] for f in free]) / edit if edit else 0.0
+        rows.append({"goal": f"free-phrasing edit / test edit ({instructions})", "value": share,
+                     "threshold": f">= {PHRASING}", "holds": share >= PHRASING})
+    for row in rows:
+        row["seeds"] = len(folders)
+    return rows
+
+
+def format_goals(rows: list[dict]) -> str:
+    lines = [f"{'goal':48s} {'value':>8s}  {'threshold':18s} holds"]
+    lines += [f"{r['goal']:48s} {r['value']:8.3f}  {r['threshold']:18s} {'yes' if r['holds'] else 'NO'}" for r in rows]
+    return "\n".join(lines) + f"\n(mean over {rows[0]['seeds'] if rows else 0} seed(s))\n"
+
+
+__all__ = ["format_goals", "goals"]
