@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from collection import AvatarSpec, attribute, render, visible_attributes
+from collection import AvatarSpec, attribute, render
 from collection.attributes import ATTRIBUTE_NAMES
 from collection.files import sha256_file, write_json
 from collection.pairs import change_mask, changeable
@@ -77,7 +77,7 @@ def instruction_items(rows: list[dict], sources: list[AvatarSpec], size: int, vo
     known = set(vocabulary)
     for n, row in enumerate(rows):
         name, value = row["attribute"], row["to_value"]
-        fits = [s for s in sources if name in changeable(s) and name in visible_attributes(s) and getattr(s, name) != value]
+        fits = [s for s in sources if name in changeable(s) and getattr(s, name) != value]   # changeable: visible
         chosen = random.Random(f"aimi-instructions/{seed}/{n}").sample(fits, min(per_instruction, len(fits)))
         tokens = encode(row["instruction"], vocabulary) or [1]
         words += len(tokenize(row["instruction"]))

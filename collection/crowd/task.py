@@ -10,7 +10,9 @@ write an instruction) and the benchmark's five-grade A/B preference study.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 from .judgments import Fields
 
@@ -64,4 +66,14 @@ def instruction_task(text: str, example: str, min_length: int) -> Task:
                 description="Write an instruction", keywords="avatar,image,instruction")
 
 
-__all__ = ["Image", "Task", "instruction_task"]
+def csv_rows_by_item(paths, task: Task) -> dict[str, dict]:
+    """The rows of exported batch CSV files, by the task's item column (later files win)."""
+    rows = {}
+    for path in sorted(map(Path, paths)):
+        with open(path, newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                rows[row[task.item]] = row
+    return rows
+
+
+__all__ = ["Image", "Task", "csv_rows_by_item", "instruction_task"]

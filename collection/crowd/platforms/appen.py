@@ -20,7 +20,7 @@ from typing import Iterable
 from ...files import write_atomic
 from ...safety import escape_html, page_csv
 from ..judgments import Fields, IngestError, Judgment, iso_utc, need, parse_time, truthy
-from ..task import Task, instruction_task
+from ..task import Task, csv_rows_by_item, instruction_task
 
 RESULTS = "appen-full-report.csv"
 GOLD_COLUMNS = ("_golden", "instruction_gold", "instruction_gold_reason")
@@ -66,12 +66,7 @@ def write_batches(task: Task, batches, folder: Path) -> None:
 
 
 def read_batches(folder: Path, task: Task) -> dict[str, dict]:
-    rows = {}
-    for path in sorted(folder.glob("job-*.csv")):
-        with open(path, newline="", encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                rows[row[task.item]] = row
-    return rows
+    return csv_rows_by_item(folder.glob("job-*.csv"), task)
 
 
 # --- results ------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Iterable
 from ...files import write_atomic
 from ...safety import escape_html, page_csv
 from ..judgments import SIMULATED_MARK, Fields, IngestError, Judgment, iso_utc, need, parse_time, truthy
-from ..task import Task, instruction_task
+from ..task import Task, csv_rows_by_item, instruction_task
 
 COLUMNS = ("pair_id", "source_url", "target_url")   # the instruction task's batch columns
 RESULTS = "mturk-results.csv"
@@ -158,12 +158,7 @@ def write_batches(task: Task, batches, folder: Path) -> None:
 
 def read_batches(folder: Path, task: Task) -> dict[str, dict]:
     """The exported rows by item (what the results file repeats as ``Input.*``)."""
-    rows = {}
-    for path in sorted(folder.glob("batch-*.csv")):
-        with open(path, newline="", encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                rows[row[task.item]] = row
-    return rows
+    return csv_rows_by_item(folder.glob("batch-*.csv"), task)
 
 
 
