@@ -9,7 +9,7 @@ from baselines import MODELS, PRESETS, get_model
 from benchmark.training.rendered import RenderedPairs
 from benchmark.training.steps import supervised_step
 from benchmark.training.batches import attribute_values as _attribute_values, change_labels
-from collection import make_pair
+from collection import ATTRIBUTE_NAMES, attribute, make_pair
 
 DATA = {"vocab_size": 50, "attribute_values": _attribute_values()}
 EDITORS = [name for name in MODELS if name.startswith("edit")]
@@ -80,3 +80,16 @@ def test_rendered_pairs_are_a_function_of_their_place_and_skip_held_out_avatars(
     held = {make_pair(1_000_003, 7, 32)[0].source.id}
     c = RenderedPairs(32, vocabulary, 0.5, exclude=held).pair(0, 7)
     assert not np.array_equal(c["source"], a["source"])
+
+
+def test_described_changes_are_a_function_of_their_place_admitted_and_skip_held_out_avatars():
+    from benchmark.ceiling.model import allowed
+
+    stream = RenderedPairs(32, ["<pad>", "<unk>"], 1.0)
+    first = stream.described(0, 3)
+    assert first == stream.described(0, 3) and first != stream.described(0, 4)
+    text, name, value, source = first
+    labels = [(n, v) for n in ATTRIBUTE_NAMES for v in attribute(n).values]
+    assert text and allowed(labels, source)[labels.index((name, value))]      # visible, and to another value
+    skipped = RenderedPairs(32, ["<pad>", "<unk>"], 1.0, exclude={source.id}).described(0, 3)
+    assert skipped[3] != source

@@ -3,7 +3,12 @@ bag-of-words classifier, read the source's spec from its pixels (``inverse.read_
 over the renderer, never the source's recorded spec), set the attribute and render the result.
 It uses the renderer at inference, which no learned editor does: a leaderboard row of its own.
 
-    python -m benchmark ceiling --preset cpu --out runs/parse_render   (trains the parser: seconds)
+The parser learns from the training triplets and from the preset's number of instructions the
+simulated panel writes for changes drawn by the project's generator (``RenderedPairs.described``,
+never a held-out avatar), each scored only among the changes its source admits; its results say
+``paper+rendered``. At 100,000 of them it parses 0.97 of validation (0.85 on the triplets alone).
+
+    python -m benchmark ceiling --preset cpu --out runs/parse_render   (trains the parser: ~30 s)
     python -m benchmark evaluate runs/parse_render                       (as any run)
 """
 
@@ -20,9 +25,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from aimi.release import load_release
-from collection import ATTRIBUTE_NAMES, attribute, render, visible_attributes
+from tqdm import tqdm
+
+from collection import ATTRIBUTE_NAMES, AvatarSpec, attribute, render, visible_attributes
 from collection.crowd.lexicon import names_change
 from collection.files import write_atomic, write_json
+from collection.vocabulary import tokenize
 
 from .. import runs
 from .inverse import read_spec
@@ -37,8 +45,10 @@ class CeilingConfig:
     embedding: int = 64
     hidden: int = 256
     attribute_values: tuple = ()
-    epochs: int = 60
-    lr: float = 0.01
+    epochs: int = 6
+    lr: float = 0.003
+    batch: int = 512
+    instructions: int = 0          # simulated instructions added to the triplets (the preset's ``ceiling``)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "attribute_values": list(self.attribute_values)}
@@ -78,9 +88,8 @@ class ParseRender(nn.Module):
         out = []
         for n, (row, ids) in enumerate(zip(scores, tokens.tolist())):
             text = " ".join(self.vocabulary[i] for i in ids if 1 < i < len(self.vocabulary))
-            visible = None if sources is None else set(visible_attributes(sources[n]))
-            new = [k for k, (name, value) in enumerate(self.labels)
-                   if sources is None or (name in visible and getattr(sources[n], name) != value)]
+            new = list(range(len(self.labels))) if sources is None else \
+                np.flatnonzero(allowed(self.labels, sources[n])).tolist()
             named = [k for k in new if names_change(text, *self.labels[k])]
             out.append(self.labels[max(named or new, key=lambda k: float(row[k]))])
         return out
@@ -98,6 +107,12 @@ class ParseRender(nn.Module):
 
 
 BUILDERS = {NAME: lambda config: ParseRender(CeilingConfig.from_dict(config))}
+
+
+def allowed(labels: list[tuple[str, str]], spec) -> np.ndarray:
+    """(classes,) bool: the (attribute, value) changes ``spec`` admits (visible, to another value)."""
+    visible = set(visible_attributes(spec))
+    return np.asarray([name in visible and getattr(spec, name) != value for name, value in labels])
 
 
 def _labels(rows) -> np.ndarray:
@@ -121,22 +136,37 @@ def train_ceiling(out: str | Path, preset: str = "cpu", seed: int = 0, root=None
 
     from ..training.checkpoint import save_checkpoint
 
+    from ..training.batches import held_out_specs
+    from ..training.rendered import RenderedPairs
+
     out = Path(out)
-    size = get_preset(preset).size
+    size, settings = get_preset(preset).size, get_preset(preset).ceiling
     train_set, val_set = aimi.AIMI(root, "train", size, progress=False), aimi.AIMI(root, "val", size, progress=False)
     cfg = CeilingConfig(size=size, vocab_size=len(train_set.vocabulary),
-                        attribute_values=tuple(len(attribute(n).values) for n in ATTRIBUTE_NAMES))
+                        attribute_values=tuple(len(attribute(n).values) for n in ATTRIBUTE_NAMES), **settings)
     torch.manual_seed(seed)
     model = ParseRender(cfg)
     started = time.perf_counter()
-    tokens, labels = _tokens(train_set), torch.as_tensor(_labels(train_set.rows))
+    writer = RenderedPairs(size, train_set.vocabulary, 1.0, exclude=held_out_specs(root, size))
+    described = [writer.described(seed, i) for i in tqdm(range(cfg.instructions), desc="simulated instructions",
+                                                          disable=cfg.instructions < 10_000)]
+    index = {word: k for k, word in enumerate(train_set.vocabulary)}
+    texts = [[index.get(w, 1) for w in tokenize(text)] or [1] for text, *_ in described]
+    tokens = [list(row["tokens"]) or [1] for row in train_set.rows] + texts
+    labels = torch.as_tensor(np.concatenate([_labels(train_set.rows), _labels(
+        [{"attribute": name, "to_value": value} for _, name, value, _ in described])]))
+    admits = torch.as_tensor(np.stack([allowed(model.labels, AvatarSpec.from_dict(row["source"]))
+                                       for row in train_set.rows] + [allowed(model.labels, spec)
+                                                                     for *_, spec in described]))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    for _ in range(cfg.epochs):                   # full batch: 4,296 short texts
-        opt.zero_grad()
-        F.cross_entropy(model.logits(tokens), labels).backward()
-        opt.step()
-    from collection import AvatarSpec
-
+    for _ in tqdm(range(cfg.epochs), desc="parser epochs", disable=cfg.instructions < 10_000):
+        for batch in torch.randperm(len(tokens)).split(cfg.batch):
+            padded = nn.utils.rnn.pad_sequence([torch.as_tensor(tokens[k]) for k in batch.tolist()],
+                                               batch_first=True)
+            logits = model.logits(padded).masked_fill(~admits[batch], -1e9)   # only changes the source admits
+            opt.zero_grad()
+            F.cross_entropy(logits, labels[batch]).backward()
+            opt.step()
     count = max(1, min(check, len(val_set)))
     val_labels, val_tokens = _labels(val_set.rows[:count]), _tokens(val_set)[:count]
     images = val_set.__getitems__(list(range(count)))["source"]
@@ -153,9 +183,11 @@ def train_ceiling(out: str | Path, preset: str = "cpu", seed: int = 0, root=None
     report = {"parse_acc_val": float((parsed == val_labels).mean()),
               "classifier_alone_acc_val": float((classified == val_labels).mean()), "read_acc_val": right / total,
               "items": count, "uses_renderer_at_inference": True}
-    description = {"model": NAME, "preset": preset, "train": {"seed": seed, "epochs": cfg.epochs, "lr": cfg.lr},
+    description = {"model": NAME, "preset": preset,
+                   "train": {"seed": seed, "epochs": cfg.epochs, "lr": cfg.lr, "instructions": cfg.instructions},
                    "model_config": cfg.to_dict(), "ceiling": report,
-                   "data": {"version": aimi.DATA_VERSION, "training_data": "paper"},
+                   "data": {"version": aimi.DATA_VERSION,
+                            "training_data": "paper+rendered" if cfg.instructions else "paper"},
                    "versions": runs.versions(), "git": runs.git_state()}
     out.mkdir(parents=True, exist_ok=True)
     write_json(runs.config_path(out), description)
@@ -167,4 +199,4 @@ def train_ceiling(out: str | Path, preset: str = "cpu", seed: int = 0, root=None
     return {"run": str(out), **report}
 
 
-__all__ = ["BUILDERS", "NAME", "CeilingConfig", "ParseRender", "train_ceiling"]
+__all__ = ["BUILDERS", "NAME", "allowed", "CeilingConfig", "ParseRender", "train_ceiling"]

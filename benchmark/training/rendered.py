@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from collection import make_pair, seeded_rng
+from collection import AvatarSpec, attribute, make_pair, sample_spec, seeded_rng
 from collection.attributes import pick
+from collection.pairs import changeable
 from collection.crowd.simulate import make_panel, write_answer
 from collection.vocabulary import encode
 
@@ -37,17 +38,39 @@ class RenderedPairs:
                 break
         else:
             raise RuntimeError("every rendered pair hit a held-out avatar; this should not happen")
-        rng = seeded_rng("rendered-instruction", seed, index)
-        old, new = getattr(pair.source, pair.attribute), getattr(pair.target, pair.attribute)
-        for _ in range(100):
-            text, meaning = write_answer(rng, pick(rng, self.panel), pair.attribute, old, new, "")
-            if meaning == "valid":
-                break
+        text = self.write(seed, index, pair.attribute, getattr(pair.source, pair.attribute),
+                          getattr(pair.target, pair.attribute))
         return {"source": source, "target": target, "mask": mask, "instruction": text,
                 "tokens": np.asarray(encode(text, self.vocabulary) or [1], dtype=np.int64),
                 "attribute": pair.attribute, "id": f"rendered-{seed}-{index}", "pair_id": pair.pair_id,
                 "source_vector": np.asarray(pair.source.vector(), dtype=np.int64),
                 "target_vector": np.asarray(pair.target.vector(), dtype=np.int64)}
+
+    def write(self, seed: int, index: int, name: str, old: str, new: str) -> str:
+        """A valid instruction for the change, by a seeded member of the simulated panel."""
+        rng = seeded_rng("rendered-instruction", seed, index)
+        for _ in range(100):
+            text, meaning = write_answer(rng, pick(rng, self.panel), name, old, new, "")
+            if meaning == "valid":
+                break
+        return text
+
+    def described(self, seed: int, index: int) -> tuple[str, str, str, AvatarSpec]:
+        """(instruction, attribute, new value, source spec) of change ``index`` of ``seed``, drawn as
+        ``make_pair`` draws (a visible attribute, a new value) but not rendered: text for a parser,
+        by the thousand per second. Held-out avatars are skipped as in ``pair``."""
+        for attempt in range(100):
+            rng = seeded_rng("described-change", SEED_OFFSET + seed, index + attempt * 10 ** 9)
+            source = sample_spec(rng)
+            names = changeable(source)
+            if not names:
+                continue
+            name = pick(rng, names)
+            old = getattr(source, name)
+            new = pick(rng, [v for v in attribute(name).values if v != old])
+            if source.id not in self.exclude and source.replace(**{name: new}).id not in self.exclude:
+                return self.write(seed, index, name, old, new), name, new, source
+        raise RuntimeError("every described change hit a held-out avatar; this should not happen")
 
     def mix(self, items, seed: int, phase: int, step: int, rank: int = 0) -> list[dict]:
         n = len(items["source"])
