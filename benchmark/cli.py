@@ -1,5 +1,5 @@
 """``python -m benchmark``: a thin command line over the library (train, curves, evaluate, compare,
-leaderboard, the preference study, the attribute reader's check, and the main job).
+the inputs pack and scoring of any model's outputs, leaderboard, the preference study, the attribute reader's check, and the main job).
 
 Library errors become one ``error: ...`` line on stderr and exit 1; bad flags exit 2.
 """
@@ -15,8 +15,7 @@ import click
 
 from baselines import MODELS, PRESETS
 from collection import __version__
-from collection.release import SPLIT_NAMES
-
+from .evaluation.commands import COMMANDS
 from .preference.study import PLATFORMS as STUDY_PLATFORMS
 
 
@@ -187,58 +186,6 @@ def curves(runs, out):
 
 
 @cli.command()
-@click.argument("runs", nargs=-1, required=True)
-@click.option("--split", default="test", show_default=True, type=click.Choice(SPLIT_NAMES))
-@click.option("--instructions", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A JSONL file of {attribute, to_value, instruction}: apply each to test sources instead.")
-@click.option("--sources-per-instruction", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder for the result files (default: the run).")
-@click.option("--data-root", type=click.Path(file_okay=False), default=None,
-              help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
-def evaluate(runs, split, instructions, sources_per_instruction, out, data_root):
-    """Evaluate each run's best checkpoint on --split: RUN/results-SPLIT.json, items-SPLIT.jsonl
-    and outputs-SPLIT.npz; or, with --instructions FILE, on free phrasings applied to test sources:
-    RUN/results-instructions-FILE.json. Prints one summary line per run.
-
-    \b
-    Example: python -m benchmark evaluate runs/imi runs/imi_sim --split test
-             python -m benchmark evaluate runs/edit --instructions tests/fixtures/free-phrasing-dev.jsonl
-    """
-    from .evaluation.evaluate import evaluate as run_evaluation
-    from .evaluation.instructions import evaluate_instructions
-    from .pretrained import is_pretrained, resolve_run
-
-    for name in runs:
-        run = resolve_run(name)
-        if not run.is_dir():
-            raise click.BadParameter(f"{name} is not a run folder (or pretrained:NAME)", param_hint="RUNS")
-        # shipped weights live inside the installed package: their results go to runs/pretrained-NAME
-        where = out or (Path("runs") / f"pretrained-{run.name}" if is_pretrained(name) else None)
-        if instructions:
-            results = evaluate_instructions(run, instructions, sources_per_instruction, out=where, root=data_root)
-            click.echo(json.dumps({"run": name, "model": results["model"], "n": results["n"],
-                                   "unseen_token_share": round(results["unseen_token_share"], 4),
-                                   **{k: round(results["metrics"][k]["value"], 6) for k in ("mse", "edit_acc", "keep_acc")}}))
-            continue
-        results = run_evaluation(run, split, root=data_root, out=where)
-        summary = {name: round(m["value"], 6) for name, m in results["metrics"].items() if m["value"] is not None}
-        click.echo(json.dumps({"run": name, "model": results["model"], "n": results["n"], **summary,
-                               "identity_mse": round(results["identity"]["mse"]["value"], 6)}))
-
-
-@cli.command()
-@click.argument("run_a", type=click.Path(exists=True, file_okay=False))
-@click.argument("run_b", type=click.Path(exists=True, file_okay=False))
-@click.option("--split", default="test", show_default=True)
-def compare(run_a, run_b, split):
-    """Paired tests of two evaluated runs on the same items (mean difference A - B with its
-    interval, sign test, Wilcoxon). Example: python -m benchmark compare runs/imi_sim runs/imi"""
-    from .evaluation.evaluate import compare as run_compare
-
-    click.echo(json.dumps(run_compare(run_a, run_b, split), indent=1))
-
-
-@cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Folder for leaderboard.md/.csv/.html.")
 def leaderboard(inputs, out):
@@ -348,6 +295,10 @@ def study_collect(folder, results):
                            "proportions": s["proportions"], "prefer_b": s["prefer"]["b"], "prefer_a": s["prefer"]["a"],
                            "sign_p": s["sign"]["p"], "wilcoxon_p": s["wilcoxon"]["p"],
                            "position_bias": s["position_bias"]["value"], "alpha_ordinal": s["alpha_ordinal"]}))
+
+
+for _command in COMMANDS:          # evaluate, compare, inputs, score
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> int:

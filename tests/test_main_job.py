@@ -32,7 +32,7 @@ def test_the_main_job_runs_the_whole_paper_and_resumes(tmp_path, data_root, caps
     leaderboard = (out / "leaderboard" / "leaderboard.md").read_text()
     assert leaderboard.count("| smoke | test |") == 6
     assert "| edit_film | paper+rendered |" in leaderboard
-    assert "| parse_render | paper + renderer at inference |" in leaderboard
+    assert "| parse_render | paper+rendered + renderer at inference |" in leaderboard
     assert "## Per changed attribute: edit / keep accuracy (smoke preset, test split)" in leaderboard
     # the goals script reads the same result files (the thresholds are the issue's; smoke misses them)
     assert main(["goals", str(out / "runs" / "edit_film-smoke-0")]) == 0

@@ -21,14 +21,14 @@ import numpy as np
 
 from collection import AvatarSpec, attribute, render
 from collection.attributes import ATTRIBUTE_NAMES
-from collection.files import sha256_file, write_json
+from collection.files import sha256_file
 from collection.pairs import change_mask, changeable
 from collection.vocabulary import encode, tokenize
 
 from .. import runs
-from .evaluate import EVALUATOR_VERSION, clean_json, per_attribute, score_items
-from .metrics import METRICS
-from .stats import RESAMPLES, paired_comparison, summarize
+from .evaluate import about_checkpoint
+from .score import score_outputs, write_scored
+from .stats import RESAMPLES
 
 KEYS = ("attribute", "to_value", "instruction")
 
@@ -122,29 +122,14 @@ def evaluate_instructions(run: str | Path, path: str | Path, per_instruction: in
     arrays, specs, unseen = instruction_items(rows, sources, size, test.vocabulary, per_instruction, seed)
     predicted = predict_columns(model, arrays)
     output_u8 = runs.from_images(predicted["output"])
-    scores, floor = score_items(output_u8, predicted["mask"], arrays, specs)
-    config = runs.read_config(run) if runs.config_path(run).is_file() else {}
-    results = {
-        "format": 1, "kind": "instructions", "model": payload["model"], "preset": payload.get("preset"),
-        "seed": payload.get("train_config", {}).get("seed"), "run": str(run),
-        "split": f"instructions:{path.stem}", "instructions_file": path.name, "instructions_sha256": sha256_file(path),
-        "instructions": len(rows), "per_instruction": per_instruction, "n": len(specs),
-        "unseen_token_share": unseen, "data_version": aimi.DATA_VERSION,
-        "checkpoint": {"phase": payload["phase"], "sha256": sha256_file(runs.best_path(run))},
-        "training_data": (config.get("data") or payload.get("data") or {}).get("training_data", "paper"),
-        "uses_renderer_at_inference": payload["model"] == "parse_render",
-        "evaluator_version": EVALUATOR_VERSION,
-        "metrics": {k: summarize(v, METRICS[k][0], resamples) for k, v in scores.items()},
-        "identity": {k: summarize(v, METRICS[k][0], resamples) for k, v in floor.items()},
-        "vs_identity": {k: paired_comparison(scores[k], floor[k], METRICS[k][0], resamples)
-                        for k in ("mse", "edit_acc", "keep_acc")},
-        "per_attribute": {"model": per_attribute(scores, arrays["attribute"], resamples),
-                          "identity": per_attribute(floor, arrays["attribute"], resamples)},
-        "items_sha256": hashlib.sha256(json.dumps(arrays["id"]).encode()).hexdigest(),
-    }
-    target = Path(out or run) / f"results-instructions-{path.stem}.json"
-    write_json(target, clean_json(results))
-    return clean_json(results)
+    mask_u8 = None if predicted["mask"] is None else runs.from_masks(predicted["mask"])
+    about = {**about_checkpoint(run, payload), "kind": "instructions", "split": f"instructions:{path.stem}",
+             "instructions_file": path.name, "instructions_sha256": sha256_file(path), "instructions": len(rows),
+             "per_instruction": per_instruction, "unseen_token_share": unseen, "data_version": aimi.DATA_VERSION,
+             "items_sha256": hashlib.sha256(json.dumps(arrays["id"]).encode()).hexdigest()}
+    results, _ = score_outputs(output_u8, mask_u8, arrays, specs, about, resamples)
+    write_scored(out or run, f"instructions-{path.stem}", results)
+    return results
 
 
 __all__ = ["InstructionsError", "KEYS", "evaluate_instructions", "instruction_items", "read_instructions"]

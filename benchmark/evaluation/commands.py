@@ -1,0 +1,117 @@
+"""The evaluation commands of ``python -m benchmark`` (``benchmark.cli`` adds them to its group):
+``evaluate`` (a checkpoint), ``compare`` (two evaluated runs), ``inputs`` (the inputs pack) and
+``score`` (anybody's outputs). All scoring goes through ``score.score_outputs``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from collection.release import SPLIT_NAMES
+
+
+@click.command()
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--split", default="test", show_default=True, type=click.Choice(SPLIT_NAMES))
+@click.option("--instructions", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A JSONL file of {attribute, to_value, instruction}: apply each to test sources instead.")
+@click.option("--sources-per-instruction", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder for the result files (default: the run).")
+@click.option("--data-root", type=click.Path(file_okay=False), default=None,
+              help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
+def evaluate(runs, split, instructions, sources_per_instruction, out, data_root):
+    """Evaluate each run's best checkpoint on --split: RUN/results-SPLIT.json, items-SPLIT.jsonl
+    and outputs-SPLIT.npz; or, with --instructions FILE, on free phrasings applied to test sources:
+    RUN/results-instructions-FILE.json. Prints one summary line per run.
+
+    \b
+    Example: python -m benchmark evaluate runs/imi runs/imi_sim --split test
+             python -m benchmark evaluate runs/edit --instructions tests/fixtures/free-phrasing-dev.jsonl
+    """
+    from .evaluate import evaluate as run_evaluation
+    from .instructions import evaluate_instructions
+    from ..pretrained import is_pretrained, resolve_run
+
+    for name in runs:
+        run = resolve_run(name)
+        if not run.is_dir():
+            raise click.BadParameter(f"{name} is not a run folder (or pretrained:NAME)", param_hint="RUNS")
+        # shipped weights live inside the installed package: their results go to runs/pretrained-NAME
+        where = out or (Path("runs") / f"pretrained-{run.name}" if is_pretrained(name) else None)
+        if instructions:
+            results = evaluate_instructions(run, instructions, sources_per_instruction, out=where, root=data_root)
+            click.echo(json.dumps({"run": name, "model": results["model"], "n": results["n"],
+                                   "unseen_token_share": round(results["unseen_token_share"], 4),
+                                   **{k: round(results["metrics"][k]["value"], 6) for k in ("mse", "edit_acc", "keep_acc")}}))
+            continue
+        results = run_evaluation(run, split, root=data_root, out=where)
+        summary = {name: round(m["value"], 6) for name, m in results["metrics"].items() if m["value"] is not None}
+        click.echo(json.dumps({"run": name, "model": results["model"], "n": results["n"], **summary,
+                               "identity_mse": round(results["identity"]["mse"]["value"], 6)}))
+
+
+@click.command()
+@click.argument("run_a", type=click.Path(exists=True, file_okay=False))
+@click.argument("run_b", type=click.Path(exists=True, file_okay=False))
+@click.option("--split", default="test", show_default=True)
+def compare(run_a, run_b, split):
+    """Paired tests of two evaluated runs on the same items (mean difference A - B with its
+    interval, sign test, Wilcoxon). Example: python -m benchmark compare runs/imi_sim runs/imi"""
+    from .evaluate import compare as run_compare
+
+    click.echo(json.dumps(run_compare(run_a, run_b, split), indent=1))
+
+
+@click.command()
+@click.option("--split", default="test", show_default=True, type=click.Choice(SPLIT_NAMES))
+@click.option("--size", type=click.Choice(["32", "64", "128", "256"]), default="64", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="A new (or empty) folder.")
+@click.option("--data-root", type=click.Path(file_okay=False), default=None,
+              help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
+def inputs(split, size, out, data_root):
+    """Write the inputs pack of a split: OUT/sources/<id>.png, OUT/instructions.jsonl (id,
+    instruction), README.txt (how to submit) and manifest.json (hashes, versions). Nothing a model
+    may not see: no attribute, target or mask.
+
+    Example: python -m benchmark inputs --split test --size 64 --out inputs-test
+    """
+    from .inputs import write_inputs
+
+    manifest = write_inputs(split, int(size), out, root=data_root)
+    click.echo(json.dumps({"out": out, **{k: manifest[k] for k in ("split", "size", "n", "data_version",
+                                                                    "evaluator_version")}}))
+
+
+@click.command()
+@click.argument("submission", type=click.Path())
+@click.option("--split", default="test", show_default=True, type=click.Choice(SPLIT_NAMES))
+@click.option("--size", type=click.Choice(["32", "64", "128", "256"]), default=None,
+              help="Evaluation size (default: the submission's own).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="results-<name>.json (default: results-SPLIT.json beside the submission); items- and outputs- go beside it.")
+@click.option("--data-root", type=click.Path(file_okay=False), default=None,
+              help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
+def score(submission, split, size, out, data_root):
+    """Score anybody's outputs: a folder of <id>.png (optional <id>.mask.png, model.json) or an
+    .npz of ids and images, with the evaluator `evaluate` uses. A bad submission gets one line
+    naming the file and the fix, and nothing is written.
+
+    \b
+    Example: python -m benchmark inputs --split test --size 64 --out inputs-test
+             (run your model over inputs-test, write submission/<id>.png)
+             python -m benchmark score submission --split test --out results-test.json
+    """
+    from .submission import score_submission
+
+    results = score_submission(submission, split, int(size) if size else None, out, root=data_root)
+    summary = {name: round(m["value"], 6) for name, m in results["metrics"].items() if m["value"] is not None}
+    click.echo(json.dumps({"submission": submission, "model": results["model"], "n": results["n"], **summary,
+                           "identity_mse": round(results["identity"]["mse"]["value"], 6)}))
+
+
+COMMANDS = (evaluate, compare, inputs, score)
+
+__all__ = ["COMMANDS", "compare", "evaluate", "inputs", "score"]
