@@ -2,7 +2,10 @@
 
 import random
 
-from benchmark.evaluation.reader import attribute_scores, edit_and_keep, read_value, reader_accuracy
+import numpy as np
+
+from benchmark.evaluation.reader import (attribute_scores, attribute_scores_many, edit_and_keep, read_value,
+                                       reader_accuracy)
 from collection import make_pair, render, sample_spec
 
 
@@ -25,6 +28,20 @@ def test_source_and_target_images_score_as_the_definitions_say():
         assert getattr(t, pair.attribute) in read_value(render(t, 32), s, pair.attribute)[1]
     scores = attribute_scores([target], [s], [t], [pair.attribute])
     assert scores["edit_acc"].tolist() == [1.0] and scores["keep_acc"].tolist() == [1.0]
+
+
+def test_reading_several_outputs_at_once_scores_each_as_reading_it_alone():
+    made = [make_pair(12, index, 32) for index in range(8)]
+    sources, targets = [m[0].source for m in made], [m[0].target for m in made]
+    changed = [m[0].attribute for m in made]
+    rng = np.random.default_rng(0)
+    blurred = np.stack([np.clip(m[2] + rng.normal(0, 40, m[2].shape), 0, 255).astype(np.uint8) for m in made])
+    arrays = [blurred, np.stack([m[1] for m in made]), np.stack([m[2] for m in made])]
+    together = attribute_scores_many(arrays, sources, targets, changed)
+    for array, scores in zip(arrays, together):
+        alone = attribute_scores(array, sources, targets, changed)
+        assert all(np.array_equal(alone[k], scores[k], equal_nan=True) for k in alone)
+    assert together[2]["edit_acc"].tolist() == [1.0] * 8 and together[1]["edit_acc"].tolist() == [0.0] * 8
 
 
 def test_reader_check_prints_a_table(capsys):

@@ -25,46 +25,71 @@ from collection import AvatarSpec, attribute, render_batch, visible_attributes
 READER_VERSION = "1"
 
 
-def read_value(image: np.ndarray, context: AvatarSpec, name: str) -> tuple[str, frozenset[str]]:
-    """The value of attribute ``name`` that best explains ``image`` (S, S, 3 uint8) when every other
-    attribute is as in ``context``; returns it and the set of values tied with it."""
+def read_values(images, context: AvatarSpec, name: str) -> list[tuple[str, frozenset[str]]]:
+    """For each image (S, S, 3 uint8), the value of attribute ``name`` that best explains it when
+    every other attribute is as in ``context``, and the set of values tied with it. The candidate
+    renderings are made once for all the images (the model's output and the identity floor's)."""
     values = attribute(name).values
-    candidates = [context.replace(**{name: v}) for v in values]
-    renders = render_batch(candidates, image.shape[0])
-    distance = ((renders.astype(np.float32) - image.astype(np.float32)[None]) ** 2).mean(axis=(1, 2, 3))
-    best = int(np.argmin(distance))
-    same = np.all(renders.reshape(len(values), -1) == renders[best].reshape(1, -1), axis=1)
-    return values[best], frozenset(v for v, s in zip(values, same) if s)
+    renders = render_batch([context.replace(**{name: v}) for v in values], images[0].shape[0])
+    looks = [r.tobytes() for r in renders]              # pixel-identical renderings tie
+    candidates = renders.astype(np.float32)
+    out = []
+    for image in images:
+        distance = ((candidates - image.astype(np.float32)[None]) ** 2).mean(axis=(1, 2, 3))
+        best = int(np.argmin(distance))
+        out.append((values[best], frozenset(v for v, look in zip(values, looks) if look == looks[best])))
+    return out
 
 
-def edit_and_keep(output: np.ndarray, source: AvatarSpec, target: AvatarSpec, changed: str) -> tuple[bool, list[bool]]:
-    """(the changed attribute, read in the source's context, is the target's value; [each other
-    attribute visible in both source and target reads as the source's value]). The source image
-    scores (False, all True) and the target image (True, all True)."""
-    _, tied = read_value(output, source, changed)
-    edit = getattr(target, changed) in tied
-    keep = []
+def read_value(image: np.ndarray, context: AvatarSpec, name: str) -> tuple[str, frozenset[str]]:
+    """``read_values`` of one image."""
+    return read_values([image], context, name)[0]
+
+
+def edit_and_keep_all(images, source: AvatarSpec, target: AvatarSpec, changed: str) -> list[tuple[bool, list[bool]]]:
+    """Per image: (the changed attribute, read in the source's context, is the target's value; [each
+    other attribute visible in both source and target reads as the source's value]). The source
+    image scores (False, all True) and the target image (True, all True)."""
+    edits = [getattr(target, changed) in tied for _, tied in read_values(images, source, changed)]
+    keeps: list[list[bool]] = [[] for _ in images]
     shared = set(visible_attributes(source)) & set(visible_attributes(target))
     for name in visible_attributes(target):
         if name == changed or name not in shared or len(attribute(name).values) < 2:
             continue
         # read in the target's context, and if that fails in the source's: an output that copies
         # the source (or one that makes the edit) keeps every other attribute in one of the two
-        kept = getattr(source, name) in read_value(output, target, name)[1] \
-            or getattr(source, name) in read_value(output, source, name)[1]
-        keep.append(kept)
-    return edit, keep
+        kept = [getattr(source, name) in tied for _, tied in read_values(images, target, name)]
+        failed = [k for k, ok in enumerate(kept) if not ok]
+        if failed:
+            for k, (_, tied) in zip(failed, read_values([images[k] for k in failed], source, name)):
+                kept[k] = getattr(source, name) in tied
+        for keep, ok in zip(keeps, kept):
+            keep.append(ok)
+    return list(zip(edits, keeps))
+
+
+def edit_and_keep(output: np.ndarray, source: AvatarSpec, target: AvatarSpec, changed: str) -> tuple[bool, list[bool]]:
+    """``edit_and_keep_all`` of one image."""
+    return edit_and_keep_all([output], source, target, changed)[0]
+
+
+def attribute_scores_many(outputs: list[np.ndarray], sources: Iterable[AvatarSpec], targets: Iterable[AvatarSpec],
+                          changed: Iterable[str]) -> list[dict[str, np.ndarray]]:
+    """Per outputs array (N, S, S, 3) uint8, per item: ``edit_acc`` (1.0 or 0.0) and ``keep_acc``
+    (share of the other attributes kept). The arrays (a model's outputs and the sources, for the
+    identity floor) are read against one set of candidate renderings per item."""
+    scores = [{"edit_acc": [], "keep_acc": []} for _ in outputs]
+    for i, (s, t, name) in enumerate(zip(sources, targets, changed)):
+        for score, (e, k) in zip(scores, edit_and_keep_all([o[i] for o in outputs], s, t, name)):
+            score["edit_acc"].append(float(e))
+            score["keep_acc"].append(float(np.mean(k)) if k else np.nan)
+    return [{key: np.asarray(v) for key, v in score.items()} for score in scores]
 
 
 def attribute_scores(outputs: np.ndarray, sources: Iterable[AvatarSpec], targets: Iterable[AvatarSpec],
                      changed: Iterable[str]) -> dict[str, np.ndarray]:
-    """Per item: ``edit_acc`` (1.0 or 0.0) and ``keep_acc`` (share of the other attributes kept)."""
-    edit, keep = [], []
-    for image, s, t, name in zip(outputs, sources, targets, changed):
-        e, k = edit_and_keep(image, s, t, name)
-        edit.append(float(e))
-        keep.append(float(np.mean(k)) if k else np.nan)
-    return {"edit_acc": np.asarray(edit), "keep_acc": np.asarray(keep)}
+    """``attribute_scores_many`` of one outputs array."""
+    return attribute_scores_many([outputs], sources, targets, changed)[0]
 
 
 def reader_accuracy(specs: list[AvatarSpec], size: int, noise: float = 0.0, renderer: str = "sprite",

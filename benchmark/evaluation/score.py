@@ -24,7 +24,7 @@ from collection.files import write_atomic, write_json
 
 from .. import runs
 from .metrics import METRICS, item_mse, mask_iou, region_mse
-from .reader import READER_VERSION, attribute_scores
+from .reader import READER_VERSION, attribute_scores_many
 from .stats import RESAMPLES, paired_comparison, summarize
 
 EVALUATOR_VERSION = "2"   # 2: per-attribute results (scoring moved here unchanged: one function for all)
@@ -62,8 +62,9 @@ def score_items(output_u8: np.ndarray, mask_u8, arrays: dict, specs=None) -> tup
     floor = pixel_scores(source, target, mask)
     if specs is not None:
         sources, targets, changed = zip(*specs)
-        scores.update(attribute_scores(output_u8, sources, targets, changed))
-        floor.update(attribute_scores(np.asarray(arrays["source"]), sources, targets, changed))
+        read, floor_read = attribute_scores_many([output_u8, np.asarray(arrays["source"])], sources, targets, changed)
+        scores.update(read)
+        floor.update(floor_read)
     return scores, floor
 
 

@@ -171,3 +171,32 @@ def bench_load(size: int, workers: int, split: str = "train") -> None:
     anchor = best["one PNG file per image"]
     for name, rate in best.items():
         print(f"  best {name:24s} {rate:10.0f} samples/s  {rate / anchor:6.1f}x the PNG files' best")
+
+
+def bench_reader(size: int, split: str = "test", noise: float = 0.05, root=None) -> dict:
+    """Scoring's slow part, the attribute reader, on a split: a model's outputs (the targets with
+    seeded pixel noise) and the identity floor read in two passes (the anchor: how scoring read
+    them before) against one pass sharing each item's candidate renderings; checks they agree."""
+    import aimi
+
+    from ..evaluation.evaluate import split_specs
+    from ..evaluation.reader import attribute_scores, attribute_scores_many
+
+    dataset = aimi.AIMI(root, split, size, progress=False)
+    arrays = dataset.__getitems__(list(range(len(dataset))))
+    sources, targets, changed = zip(*split_specs(dataset, len(dataset)))
+    noisy = np.random.default_rng(0).normal(0, noise * 255, arrays["target"].shape) + arrays["target"]
+    outputs, floor = np.clip(np.round(noisy), 0, 255).astype(np.uint8), np.asarray(arrays["source"])
+    attribute_scores(outputs[:5], sources[:5], targets[:5], changed[:5])          # warm the sprite cache
+    t0 = time.perf_counter()
+    apart = [attribute_scores(outputs, sources, targets, changed), attribute_scores(floor, sources, targets, changed)]
+    t1 = time.perf_counter()
+    shared = attribute_scores_many([outputs, floor], sources, targets, changed)
+    t2 = time.perf_counter()
+    same = all(np.array_equal(a[k], b[k], equal_nan=True) for a, b in zip(apart, shared) for k in a)
+    n = len(outputs)
+    print(f"reader benchmark: {n} {split} items at {size} px, a model's outputs and the identity floor, one thread")
+    print(f"  two passes (anchor)    {(t1 - t0) / n * 1e3:8.2f} ms/item  {t1 - t0:6.2f} s")
+    print(f"  one shared pass        {(t2 - t1) / n * 1e3:8.2f} ms/item  {t2 - t1:6.2f} s  "
+          f"{(t1 - t0) / (t2 - t1):5.2f}x faster; same scores: {same}")
+    return {"anchor_s": t1 - t0, "shared_s": t2 - t1, "same": same}

@@ -1,4 +1,4 @@
-"""``python -m benchmark.speed render|load|train``: the speed benchmarks (see ``bench.py``)."""
+"""``python -m benchmark.speed render|load|train|reader``: the speed benchmarks (see ``bench.py``)."""
 
 from __future__ import annotations
 
@@ -75,6 +75,22 @@ def train(presets, models, steps, batch, options, bf16_drift) -> None:
         run_drift(presets.split(",")[0], steps, batch)
         return
     bench_train(tuple(presets.split(",")), tuple(models.split(",")), steps, batch, options)
+
+
+@cli.command()
+@click.option("--size", type=click.Choice(["32", "64", "128"]), default="64", show_default=True)
+@click.option("--split", type=click.Choice(("train", "val", "test")), default="test", show_default=True)
+def reader(size, split) -> None:
+    """Scoring's attribute reader: the model and the identity floor read in two passes against one
+    shared pass.
+
+    \b
+    Example:
+      python -m benchmark.speed reader --size 64
+    """
+    from .bench import bench_reader
+
+    bench_reader(int(size), split)
 
 
 def main(argv: list[str] | None = None) -> int:
