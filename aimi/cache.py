@@ -43,21 +43,42 @@ def cache_dir(split: str, size: int, root: str | Path | None = None) -> Path:
     return aimi_home(root) / f"v{DATA_VERSION}" / f"{check_size(size)}px" / check_split(split)
 
 
-def problems(split: str, size: int, root: str | Path | None = None) -> list[str]:
-    """What is wrong with the cached arrays of (split, size); empty when they are good."""
-    folder = cache_dir(split, size, root)
+def read_done(folder: Path, split: str, size: int) -> dict | None:
+    """``folder/done.json`` if it is the record ``materialize`` writes for (split, size), else None."""
+    try:
+        record = json.loads((folder / "done.json").read_text())
+    except (OSError, ValueError):          # unreadable, not UTF-8, not JSON
+        return None
+    sums = record.get("sha256") if isinstance(record, dict) else None
+    if not isinstance(sums, dict) or not all(isinstance(sums.get(a), str) for a in ARRAYS):
+        return None
+    if record.get("split") != split or record.get("size") != size or record.get("count") != len(split_rows(split)):
+        return None
+    return record
+
+
+def folder_problems(folder: Path, split: str, size: int) -> list[str]:
+    """What is wrong with the arrays of (split, size) in ``folder``; empty when they are good."""
     done = folder / "done.json"
     if not done.exists():
         return [f"{folder}: not materialised (python -m aimi materialize --split {split} --size {size})"]
-    record = json.loads(done.read_text())
+    record = read_done(folder, split, size)
+    if record is None:
+        return [f"{done}: damaged (not the record of {split} at {size} px); it is rebuilt on next use "
+                f"(python -m aimi materialize --split {split} --size {size})"]
     found = []
     for name in ARRAYS:
         path = folder / f"{name}.npy"
         if not path.exists():
             found.append(f"{path}: missing")
-        elif sha256_file(path) != record["sha256"].get(name):
+        elif sha256_file(path) != record["sha256"][name]:
             found.append(f"{path}: checksum mismatch (corrupted or modified)")
     return found
+
+
+def problems(split: str, size: int, root: str | Path | None = None) -> list[str]:
+    """What is wrong with the cached arrays of (split, size); empty when they are good."""
+    return folder_problems(cache_dir(split, size, root), split, size)
 
 
 def verify(splits, sizes, root: str | Path | None = None) -> tuple[list[str], list[str]]:

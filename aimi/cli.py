@@ -96,11 +96,13 @@ def pack(size, out, root) -> None:
 @click.option("--sha256", default=None, help="Expected SHA-256 (default: the one pinned in the package).")
 @_root
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds without data before giving up.")
-def download(size, mirror, sha256, root, timeout) -> None:
-    """Fetch, verify and unpack a prebuilt archive."""
+@click.option("--deadline", type=float, default=3600.0, show_default=True,
+              help="Seconds for the whole download (a server that trickles is cut; run again to resume).")
+def download(size, mirror, sha256, root, timeout, deadline) -> None:
+    """Fetch, verify and unpack a prebuilt archive (at most the pinned archive's size is written)."""
     from .archive import download as run
 
-    click.echo(run(int(size), sha256, mirror, root, timeout))
+    click.echo(run(int(size), sha256, mirror, root, timeout, deadline))
 
 
 @cli.command("export-parquet")
