@@ -8,9 +8,12 @@ The page (``static/``) talks to a small JSON API on 127.0.0.1:
     POST /api/edit     {"image": PNG/JPEG data URL, or "spec": {...}, "instruction": str,
                         "models": [ids]}                         -> {"results": [...], "unknown_words"}
 
-Images travel as ``data:image/png;base64,...`` URLs. Requests over ``MAX_BODY`` bytes, bodies that
-are not JSON, uploads that are not PNG/JPEG images and over-long instructions get a 4xx with a
-message. Every text the page shows is set with ``textContent`` (never parsed as HTML), and the
+Images travel as ``data:image/png;base64,...`` URLs. One parser reads every request: a missing or
+non-ASCII Content-Length, bodies over ``MAX_BODY`` bytes or cut short, JSON that is invalid or
+nested too deeply, uploads that are not PNG/JPEG images or declare too many pixels, and
+over-long instructions get a 4xx with a message; a body that does not arrive within the socket
+timeout gets a 408. Requests queue for the models (one thread per connection, a listen backlog of
+256) rather than being refused. Every text the page shows is set with ``textContent`` (never parsed as HTML), and the
 Content-Security-Policy forbids inline scripts.
 """
 
@@ -87,8 +90,10 @@ def read_image(text) -> np.ndarray:
     except (binascii.Error, ValueError):
         raise RequestError(400, "image is not valid base64; send a data:image/png;base64,... URL") from None
     try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            kind = probe.format
+        with Image.open(io.BytesIO(raw)) as probe:      # reads the header only
+            kind, side = probe.format, max(probe.size)
+            if side > MAX_SIDE:
+                raise RequestError(413, f"image is {probe.size[0]}x{probe.size[1]} px; the limit is {MAX_SIDE} px a side")
             probe.verify()
         if kind not in ("PNG", "JPEG"):
             raise RequestError(415, f"the upload is a {kind} image; send a PNG or JPEG")
@@ -96,7 +101,9 @@ def read_image(text) -> np.ndarray:
         if max(image.size) > MAX_SIDE:
             raise RequestError(413, f"image is {image.size[0]}x{image.size[1]} px; the limit is {MAX_SIDE} px a side")
         image = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, SyntaxError):
+    except Image.DecompressionBombError:
+        raise RequestError(413, f"the image declares too many pixels; the limit is {MAX_SIDE} px a side") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise RequestError(415, "the upload is not an image; send a PNG or JPEG") from None
     white = Image.new("RGBA", image.size, (255, 255, 255, 255))   # avatars are drawn over white
     return np.asarray(Image.alpha_composite(white, image).convert("RGB"))
@@ -184,7 +191,7 @@ class Editor:
         else:
             raise RequestError(400, "send the source as image (a data URL) or spec")
         wanted = body.get("models") or list(self.models)
-        if not isinstance(wanted, list) or any(m not in self.models for m in wanted):
+        if not isinstance(wanted, list) or any(not isinstance(m, str) or m not in self.models for m in wanted):
             raise RequestError(400, f"models must be a list of loaded models: {', '.join(self.models)}")
         ids, unknown = self.tokens(instruction)
         if not ids:
@@ -248,42 +255,66 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, resources.files("benchmark.demo").joinpath("static", name).read_bytes(), kind)
         self._json(404, {"error": f"no such page: {path}"})
 
+    def _body(self) -> dict:
+        """The one request parser: Content-Length (ASCII digits, at most ``MAX_BODY``), JSON,
+        an object; every other case a RequestError with a 4xx."""
+        length = self.headers.get("Content-Length")
+        if length is None or not (length.isascii() and length.isdigit()):
+            raise RequestError(411, "send a Content-Length of ASCII digits")
+        if int(length) > MAX_BODY:
+            left = int(length)
+            while 0 < left <= 8 * MAX_BODY:       # read it, so that the client sees the answer
+                chunk = self.rfile.read(min(65536, left))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            raise RequestError(413, f"the request is {int(length)} bytes; the limit is {MAX_BODY}")
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+            raise RequestError(415, "send JSON (Content-Type: application/json)")
+        data = self.rfile.read(int(length))
+        if len(data) < int(length):
+            raise RequestError(400, f"the body ended after {len(data)} of {length} bytes")
+        try:
+            body = json.loads(data)
+        except RecursionError:
+            raise RequestError(400, "the JSON is nested too deeply") from None
+        except (ValueError, UnicodeDecodeError) as error:
+            raise RequestError(400, f"the body is not valid JSON ({error.__class__.__name__})") from None
+        if not isinstance(body, dict):
+            raise RequestError(400, "the body must be a JSON object")
+        return body
+
     def do_POST(self):
         path = self.path.split("?", 1)[0]
         try:
             if path not in ("/api/avatar", "/api/edit"):
                 raise RequestError(404, f"no such endpoint: {path}")
-            length = self.headers.get("Content-Length")
-            if length is None or not length.isdigit():
-                raise RequestError(411, "send a Content-Length")
-            if int(length) > MAX_BODY:
-                left = int(length)
-                while 0 < left <= 8 * MAX_BODY:       # read it, so that the client sees the answer
-                    chunk = self.rfile.read(min(65536, left))
-                    if not chunk:
-                        break
-                    left -= len(chunk)
-                raise RequestError(413, f"the request is {int(length)} bytes; the limit is {MAX_BODY}")
-            if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
-                raise RequestError(415, "send JSON (Content-Type: application/json)")
-            try:
-                body = json.loads(self.rfile.read(int(length)))
-            except (ValueError, UnicodeDecodeError) as error:
-                raise RequestError(400, f"the body is not valid JSON ({error.__class__.__name__})") from None
-            if not isinstance(body, dict):
-                raise RequestError(400, "the body must be a JSON object")
+            body = self._body()
             answer = self.editor.avatar(body) if path == "/api/avatar" else self.editor.edit(body)
             self._json(200, answer)
         except RequestError as error:
             self.close_connection = True
             self._json(error.status, {"error": str(error)})
+        except TimeoutError:               # a body promised and not sent within the socket timeout
+            self.close_connection = True
+            self._json(408, {"error": f"the request body did not arrive within {self.timeout:g} s"})
         except Exception as error:  # a bug of ours: say so instead of dropping the connection
             self._json(500, {"error": f"internal error ({error.__class__.__name__}: {error})"})
 
 
-def serve(editor: Editor, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
-    """An HTTP server for ``editor`` (not yet serving: call ``serve_forever``). Loopback only."""
+class DemoServer(ThreadingHTTPServer):
+    """One thread per connection, so requests queue for the models (one at a time, behind the
+    editor's lock) instead of being refused; a deep listen backlog, so a burst of connections is
+    accepted rather than reset (the default of 5 lost requests at 20 in parallel)."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+
+def serve(editor: Editor, host: str = "127.0.0.1", port: int = 8765, timeout: float = 30.0) -> DemoServer:
+    """An HTTP server for ``editor`` (not yet serving: call ``serve_forever``). Loopback only;
+    ``timeout``: seconds a connection may stay silent (a body that never comes) before a 408."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError(f"the demo serves on the loopback address only (127.0.0.1), not {host!r}")
-    handler = type("Handler", (_Handler,), {"editor": editor})
-    return ThreadingHTTPServer((host, port), handler)
+    handler = type("Handler", (_Handler,), {"editor": editor, "timeout": timeout})
+    return DemoServer((host, port), handler)

@@ -25,9 +25,9 @@ async function api(path, body) {
   return data;
 }
 
-function setStatus(text, isError = false) {
+function setStatus(text, isError = false, working = false) {
   $("status").textContent = text;
-  $("status").className = isError ? "error" : "";
+  $("status").className = isError ? "error" : working ? "working" : "";
 }
 
 function figure(src, caption, filename) {
@@ -93,7 +93,9 @@ async function apply(event) {
   if (!instruction.trim()) { setStatus("Type an instruction first.", true); return; }
   if (!models.length) { setStatus("Tick at least one model.", true); return; }
   state.busy = true;
-  setStatus("Editing…");
+  $("apply").disabled = true;
+  // the server queues edits for its models: a busy server answers late, not never
+  setStatus("Editing… (waiting for the models)", false, true);
   try {
     const source = state.history[state.current];
     const answer = await api("/api/edit", { image: source.image, instruction, models });
@@ -123,6 +125,7 @@ async function apply(event) {
     setStatus(error.message, true);
   } finally {
     state.busy = false;
+    $("apply").disabled = false;
   }
 }
 
