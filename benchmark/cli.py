@@ -53,9 +53,10 @@ def parse_settings(pairs: tuple[str, ...]) -> dict:
     return out
 
 
-def split_settings(model: str, changes: dict, train_fields: set[str]) -> tuple[dict, dict]:
-    """``--set`` values split into (training settings, model settings); a key that is neither is
-    a usage error listing both sets of valid keys."""
+def split_settings(model: str, changes: dict, train_fields: set[str], train_types=()) -> tuple[dict, dict]:
+    """``--set`` values split into (training settings, model settings); a key that is neither, or a
+    value of another type than its setting's (``train_types``: the trainer's dataclass fields), is
+    a usage error saying what is valid."""
     from baselines import MODELS
 
     model_fields = {f.name for f in fields(MODELS[model][1])}
@@ -63,8 +64,24 @@ def split_settings(model: str, changes: dict, train_fields: set[str]) -> tuple[d
     if unknown:
         raise click.UsageError(f"--set {', '.join(unknown)}: not a setting of the trainer or of model {model!r}; "
                                f"trainer: {', '.join(sorted(train_fields))}; model: {', '.join(sorted(model_fields))}")
+    kinds = {**{f.name: f for f in fields(MODELS[model][1])}, **{f.name: f for f in train_types}}
+    for key, value in changes.items():
+        if key in kinds:
+            _check_type(key, value, kinds[key])
     return ({k: v for k, v in changes.items() if k in train_fields},
             {k: v for k, v in changes.items() if k not in train_fields})
+
+
+def _check_type(key: str, value, field) -> None:
+    """A ``--set`` value must have its setting's declared type: a usage error saying what it
+    takes, rather than a traceback from deep in training."""
+    kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+    wrong = {"bool": (not isinstance(value, bool), "true or false"),
+             "int": (not isinstance(value, int) or isinstance(value, bool), "an integer"),
+             "float": (not isinstance(value, (int, float)) or isinstance(value, bool), "a number"),
+             "str": (not isinstance(value, str), "a string")}.get(kind)
+    if wrong and wrong[0]:
+        raise click.UsageError(f"--set {key}={value!r}: {key} takes {wrong[1]}")
 
 
 @cli.command()
@@ -93,7 +110,7 @@ def train(model, preset, seed, out, resume, phases, bf16, channels_last, threads
     from .training.train import TrainConfig, train as run_training
 
     train_fields = {f.name for f in fields(TrainConfig)} - {"model", "preset", "model_overrides"}
-    train_changes, model_changes = split_settings(model, parse_settings(settings), train_fields)
+    train_changes, model_changes = split_settings(model, parse_settings(settings), train_fields, fields(TrainConfig))
     if phases is not None:
         train_changes["phases"] = phases
     if bf16:

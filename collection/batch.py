@@ -314,13 +314,28 @@ def _map_parts(job: Job, out: Path, parts: list[int], workers: int) -> Iterable[
         return
     # spawn, not fork: a worker starts clean, whatever threads the parent has.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         if job.renderer == "sprite":
             # fill the sprite cache once, with every worker rendering a share of it
             load_or_build(job.size, pool.map, workers)
         futures = [pool.submit(run_part, job, str(out), p) for p in parts]
         for future in as_completed(futures):
             yield future.result()
+
+
+def exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """Pool initializer: a worker whose parent is gone (killed with -9, which runs no cleanup)
+    exits instead of rendering on as an orphan. Polls the parent id from a daemon thread."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _join_records(job: Job, out: Path) -> None:

@@ -87,6 +87,9 @@ def _not_english(text: str) -> bool:
     return bool(tokens & _FOREIGN) and not tokens & _ENGLISH
 
 
+ITEM_KEYS = ("item_id", "pair_id", "kind", "attribute", "to_value")
+
+
 def load_items(pairs_path: str | Path, items_path: str | Path | None) -> dict[str, dict]:
     """item id -> {kind, pair record, attribute, to_value}; without an export's items.jsonl every
     item id must be a pair id."""
@@ -94,8 +97,20 @@ def load_items(pairs_path: str | Path, items_path: str | Path | None) -> dict[st
     items = {pid: {"kind": "pair", "pair": r, "attribute": r["attribute"], "to_value": r["to_value"]}
              for pid, r in pairs.items()}
     if items_path:
-        for line in Path(items_path).read_text(encoding="utf-8").splitlines():
-            it = json.loads(line)
+        for n, line in enumerate(Path(items_path).read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            where = f"{items_path}, line {n}"
+            try:
+                it = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{where}: not JSON ({e}); pass the export's items.jsonl") from None
+            if not isinstance(it, dict):
+                raise ValueError(f"{where}: a {type(it).__name__}; items.jsonl holds one JSON object per line "
+                                 "(the export's items.jsonl)")
+            missing = [k for k in ITEM_KEYS if k not in it]
+            if missing:
+                raise ValueError(f"{where}: missing {', '.join(missing)}; pass the export's items.jsonl")
             if it["pair_id"] not in pairs:
                 raise ValueError(f"{items_path}: item {it['item_id']} refers to pair {it['pair_id']}, "
                                  f"which is not in {pairs_path}")
@@ -161,25 +176,27 @@ def hash_worker(worker_id: str, salt: str) -> str:
     return "w" + hashlib.sha256(f"{salt}:{worker_id}".encode()).hexdigest()[:16]
 
 
-def _salt(out: Path, salt: str | None) -> str:
+def _salt(out: Path, salt: str | None) -> tuple[str, bool]:
+    """(the salt, whether it is new and must be kept in ``out/worker_salt.txt``)."""
     if salt:
-        return salt
+        return salt, False
     path = out / "worker_salt.txt"  # private: keep it, never release it
     if path.exists():
-        return path.read_text().strip()
-    value = secrets.token_hex(16)
-    write_atomic(path, value + "\n")
-    return value
+        return path.read_text().strip(), False
+    return secrets.token_hex(16), True
 
 
 def mturk_review(results_csv: str | Path, decisions: dict[str, list[str]]) -> str:
     """The MTurk results CSV with ``Approve`` (x) or ``Reject`` (a reason) filled for every
     assignment we judged: the file MTurk takes back to approve and reject. Cells are
     formula-neutralised; rows we did not judge are left blank."""
-    with open(results_csv, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        columns = list(reader.fieldnames or [])
-        rows = list(reader)
+    try:
+        with open(results_csv, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            columns = list(reader.fieldnames or [])
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"{results_csv}: cannot read the MTurk results ({e}); pass the CSV MTurk gave you") from None
     for name in ("Approve", "Reject"):
         if name not in columns:
             columns.append(name)
@@ -205,7 +222,7 @@ def clean(answers_path: str | Path, pairs_path: str | Path, out: str | Path,
     rows = read_answers(answers_path)
     items = load_items(pairs_path, items_path)
     reasons = judge(rows, items, config)
-    salt = _salt(out, salt)
+    salt, new_salt = _salt(out, salt)
     triplets, rejected = [], []
     per_rule = Counter()
     per_attribute = defaultdict(Counter)
@@ -227,18 +244,18 @@ def clean(answers_path: str | Path, pairs_path: str | Path, out: str | Path,
                 triplets.append({**common, "instruction": normalise(r.answer),
                                  **{k: pair[k] for k in ("attribute", "from_value", "to_value", "source_id",
                                                          "target_id", "source", "target")}})
-    write_atomic(out / "triplets.jsonl", "".join(json.dumps(t) + "\n" for t in triplets))
-    write_atomic(out / "rejected.jsonl", "".join(json.dumps(t) + "\n" for t in rejected))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["platform", "AssignmentId", "Approve", "Reject"])
     for r, why in zip(rows, reasons):
         writer.writerow([r.platform, csv_cell(r.assignment_id), "" if why else "x",
                          csv_cell(f"Rejected: {why[0].replace('_', ' ')}") if why else ""])
-    write_atomic(out / "approve_reject.csv", buf.getvalue())
     decisions = {r.assignment_id: why for r, why in zip(rows, reasons) if r.platform == "mturk"}
+    files = {"triplets.jsonl": "".join(json.dumps(t) + "\n" for t in triplets),
+             "rejected.jsonl": "".join(json.dumps(t) + "\n" for t in rejected),
+             "approve_reject.csv": buf.getvalue()}
     for path in map(Path, mturk_results):
-        write_atomic(out / f"{path.stem}-review.csv", mturk_review(path, decisions))
+        files[f"{path.stem}-review.csv"] = mturk_review(path, decisions)
     report = {
         "answers": len(rows), "accepted": len(rows) - len(rejected), "rejected": len(rejected),
         "triplets": len(triplets), "simulated_answers": sum(r.simulated for r in rows),
@@ -246,5 +263,11 @@ def clean(answers_path: str | Path, pairs_path: str | Path, out: str | Path,
         "by_attribute": {a: dict(c) for a, c in sorted(per_attribute.items())},
         "config": asdict(config),
     }
+    # everything is computed before anything is written; report.json, last, marks a finished clean
+    (out / "report.json").unlink(missing_ok=True)
+    if new_salt:
+        files = {"worker_salt.txt": salt + "\n", **files}
+    for name, text in files.items():
+        write_atomic(out / name, text)
     write_json(out / "report.json", report)
     return report

@@ -42,6 +42,10 @@ class Fields:
 
 INSTRUCTION = Fields()
 
+# An answer may be longer than the csv module's default field limit (131,072 characters): read it,
+# and let cleaning reject it as too long, instead of failing the whole results file.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
+
 
 class IngestError(ValueError):
     """A results file that cannot be read; the message names the file, the row and the problem."""

@@ -80,6 +80,8 @@ def read(text: str, name: str, fields: Fields) -> Iterable[Judgment]:
         try:
             created = parse_time(need(row, "_created_at", where))
             started = parse_time(row["_started_at"]) if row.get("_started_at") else created
+        except IngestError:
+            raise
         except ValueError as e:
             raise IngestError(f"{where}: {e}") from None
         yield Judgment(

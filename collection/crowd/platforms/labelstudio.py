@@ -83,27 +83,46 @@ def _text(result: list, field: str) -> str:
     return ""
 
 
+def _seconds(value, where: str) -> float:
+    """``lead_time`` in seconds (absent: 0); anything else that is not a number names the item."""
+    try:
+        return float(value or 0.0)
+    except (TypeError, ValueError):
+        raise IngestError(f"{where}: lead_time must be a number of seconds, got {value!r}") from None
+
+
 def read(data: list, name: str, fields: Fields) -> Iterable[Judgment]:
     """Judgments of a Label Studio JSON export (tasks with ``annotations``; cancelled ones
     skipped) or JSON_MIN export (one flat object per annotation)."""
+    if not isinstance(data, list):
+        raise IngestError(f"{name}: a Label Studio export is a JSON list of tasks, got {type(data).__name__}")
     for n, entry in enumerate(data, start=1):
         where = f"{name}, item {n}"
         if not isinstance(entry, dict):
             raise IngestError(f"{where}: expected an object, got {type(entry).__name__}")
         if "annotations" in entry:  # full JSON export
-            item = need(entry.get("data") or {}, fields.item, where)
-            for annotation in entry["annotations"]:
+            data = entry.get("data") or {}
+            if not isinstance(data, dict):
+                raise IngestError(f"{where}: data must be an object, got {type(data).__name__}")
+            item = need(data, fields.item, where)
+            if not isinstance(entry["annotations"], list):
+                raise IngestError(f"{where}: annotations must be a list, got {type(entry['annotations']).__name__}")
+            for k, annotation in enumerate(entry["annotations"], start=1):
+                if not isinstance(annotation, dict):
+                    raise IngestError(f"{where}: annotation {k} must be an object, got {type(annotation).__name__}")
                 if annotation.get("was_cancelled"):
                     continue
                 try:
                     submit = parse_time(need(annotation, "created_at", where))
+                except IngestError:
+                    raise
                 except ValueError as e:
                     raise IngestError(f"{where}: {e}") from None
                 yield Judgment(
                     item_id=item, worker_id=need({"w": _worker(annotation.get("completed_by"))}, "w", where),
                     assignment_id=need(annotation, "id", where), platform="labelstudio",
                     answer=_text(annotation.get("result"), fields.answer), submit_time=iso_utc(submit),
-                    work_time_s=float(annotation.get("lead_time") or 0.0),
+                    work_time_s=_seconds(annotation.get("lead_time"), where),
                     simulated=truthy(((entry.get("meta") or {}) | (annotation.get("meta") or {})).get("simulated", "")))
         else:  # JSON_MIN
             value = entry.get(fields.answer, "")
@@ -113,12 +132,14 @@ def read(data: list, name: str, fields: Fields) -> Iterable[Judgment]:
                 value = "\n".join(map(str, value))
             try:
                 submit = parse_time(need(entry, "created_at", where))
+            except IngestError:
+                raise
             except ValueError as e:
                 raise IngestError(f"{where}: {e}") from None
             yield Judgment(
                 item_id=need(entry, fields.item, where), worker_id=need(entry, "annotator", where),
                 assignment_id=str(entry.get("annotation_id") or entry.get("id") or ""), platform="labelstudio",
-                answer=str(value), submit_time=iso_utc(submit), work_time_s=float(entry.get("lead_time") or 0.0),
+                answer=str(value), submit_time=iso_utc(submit), work_time_s=_seconds(entry.get("lead_time"), where),
                 simulated=truthy(entry.get("simulated", "")))
 
 

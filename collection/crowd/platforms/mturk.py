@@ -194,6 +194,8 @@ def read(text: str, name: str, fields: Fields) -> Iterable[Judgment]:
         try:
             submit = parse_time(need(row, "SubmitTime", where))
             seconds = float(need(row, "WorkTimeInSeconds", where))
+        except IngestError:
+            raise
         except ValueError as e:
             raise IngestError(f"{where}: {e}") from None
         yield Judgment(

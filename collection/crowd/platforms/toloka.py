@@ -60,6 +60,8 @@ def read(text: str, name: str, fields: Fields) -> Iterable[Judgment]:
         try:
             started = parse_time(need(row, "ASSIGNMENT:started", where))
             submitted = parse_time(row.get("ASSIGNMENT:submitted") or row["ASSIGNMENT:started"])
+        except IngestError:
+            raise
         except ValueError as e:
             raise IngestError(f"{where}: {e}") from None
         yield Judgment(
