@@ -65,17 +65,23 @@ def split_settings(model: str, changes: dict, train_fields: set[str], train_type
         raise click.UsageError(f"--set {', '.join(unknown)}: not a setting of the trainer or of model {model!r}; "
                                f"trainer: {', '.join(sorted(train_fields))}; model: {', '.join(sorted(model_fields))}")
     kinds = {**{f.name: f for f in fields(MODELS[model][1])}, **{f.name: f for f in train_types}}
-    for key, value in changes.items():
+    for key, value in list(changes.items()):
         if key in kinds:
+            if _kind(kinds[key]) == "str" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                changes[key] = value = str(value)          # --set join=4 means the text "4"
             _check_type(key, value, kinds[key])
     return ({k: v for k, v in changes.items() if k in train_fields},
             {k: v for k, v in changes.items() if k not in train_fields})
 
 
+def _kind(field) -> str:
+    return field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+
+
 def _check_type(key: str, value, field) -> None:
     """A ``--set`` value must have its setting's declared type: a usage error saying what it
     takes, rather than a traceback from deep in training."""
-    kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+    kind = _kind(field)
     wrong = {"bool": (not isinstance(value, bool), "true or false"),
              "int": (not isinstance(value, int) or isinstance(value, bool), "an integer"),
              "float": (not isinstance(value, (int, float)) or isinstance(value, bool), "a number"),
@@ -214,6 +220,29 @@ def leaderboard(inputs, out):
 
     files = build_leaderboard(inputs, out)
     click.echo(files["md"].read_text(), nl=False)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False), required=True)
+@click.option("--preset", type=click.Choice(list(PRESETS)), default="cpu", show_default=True)
+@click.option("--seeds", type=int, multiple=True, default=(0, 1, 2), show_default=True,
+              help="Seeds with the project's settings (repeat: --seeds 0 --seeds 1).")
+@click.option("--paper-seeds", type=int, multiple=True, default=(0,), show_default=True,
+              help="Seeds with the paper's losses (l1_weight=0, join=4).")
+@click.option("--phases", type=click.IntRange(min=1), default=None, help="Phases per run (default: the preset's).")
+@click.option("--data-root", type=click.Path(file_okay=False), default=None)
+def reproduce(out, preset, seeds, paper_seeds, phases, data_root):
+    """Each claim of the paper against ours, over seeds, with the paper's losses beside ours:
+    trains (resumable), evaluates, runs the study (SIMULATED raters) and writes OUT/REPRODUCTION.md
+    and .json from the result files.
+
+    Example: python -m benchmark reproduce --out repro --preset cpu --seeds 0 --seeds 1 --seeds 2 --phases 100
+    """
+    from .report.reproduce import reproduce as run
+
+    report = run(out, preset, seeds, phases, paper_seeds, root=data_root,
+                 progress=os.environ.get("AIMI_QUIET") != "1")
+    click.echo(json.dumps({"out": out, **{c["claim"]: c["verdict"] for c in report["claims"]}}, indent=1))
 
 
 @cli.command("reader-check")

@@ -68,6 +68,37 @@ def validation_curves(runs, out: str | Path, title: str | None = None) -> list[P
     return paths
 
 
+def seed_band_curves(curves: list[dict], out: str | Path) -> list[Path]:
+    """Validation MSE against phase per (model, loss setting): the mean over seeds as a line and
+    the range over seeds as a band (``curves``: ``read_curve`` dicts with ``model_config``)."""
+    import numpy as np
+
+    from .claims import setting_of
+
+    plt = _pyplot()
+    groups: dict[tuple, list[dict]] = {}
+    for curve in curves:
+        groups.setdefault((curve["model"], setting_of(curve.get("model_config") or {})), []).append(curve)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for (model, setting), members in sorted(groups.items()):
+        phases = sorted(set.intersection(*(set(c["phase"].tolist()) for c in members)))
+        values = np.stack([[c["val_mse"][c["phase"].tolist().index(p)] for p in phases] for c in members])
+        style = "-" if setting == "project" else ":"
+        label = f"{LABELS.get(model, model)}, {setting.replace('_', ' ')} ({len(members)} seed{'s' * (len(members) > 1)})"
+        ax.plot(phases, values.mean(axis=0), style, color=COLOURS.get(model), label=label, linewidth=1.6)
+        if len(members) > 1:
+            ax.fill_between(phases, values.min(axis=0), values.max(axis=0), color=COLOURS.get(model), alpha=0.2)
+    ax.set_yscale("log")
+    ax.set_xlabel("phase (2,200 examples each)")
+    ax.set_ylabel("validation MSE (log scale)")
+    ax.set_title("Validation MSE against phase: mean over seeds, band = range over seeds")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    paths = _save(fig, Path(out))
+    plt.close(fig)
+    return paths
+
+
 def _val_items(indices, size: int, split: str = "val", root=None) -> dict:
     import aimi
 
