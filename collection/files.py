@@ -82,3 +82,27 @@ def sha256_file(path: str | os.PathLike) -> str:
         for block in iter(lambda: f.read(1 << 22), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def jsonl_objects(path: str | os.PathLike, keys, error: type[Exception] = ValueError, what: str = "a JSON object"):
+    """(where, object) for each non-blank line of the JSON-lines file ``path``: every line must be
+    a JSON object holding ``keys``; otherwise ``error`` with a message naming the file and line."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(f"{path}: cannot read ({e})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise error(f"{where}: not JSON ({e.msg}); each line is {what}") from None
+        if not isinstance(row, dict):
+            raise error(f"{where}: a {type(row).__name__}; each line is {what} (one JSON object per line)")
+        missing = [k for k in keys if k not in row]
+        if missing:
+            raise error(f"{where}: missing {', '.join(missing)}; each line is {what}")
+        yield where, row

@@ -46,7 +46,7 @@ def test_unseen_words_are_counted(runs, data_root, tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("", "no instructions"),
-    ('{"attribute": "eyes", "to_value": "heart"}', "line 1: needs the keys attribute, to_value, instruction"),
+    ('{"attribute": "eyes", "to_value": "heart"}', "line 1: missing instruction; each line is one JSON object with attribute, to_value, instruction"),
     ('{"attribute": "nose_ring", "to_value": "x", "instruction": "y"}', "line 1: unknown attribute 'nose_ring'"),
     ('{"attribute": "eyes", "to_value": "laser", "instruction": "y"}', "line 1: 'laser' is not a value of eyes"),
     ('{"attribute": "eyes", "to_value": "heart", "instruction": "  "}', "line 1: the instruction is empty"),

@@ -21,7 +21,7 @@ import numpy as np
 
 from collection import AvatarSpec, attribute, render
 from collection.attributes import ATTRIBUTE_NAMES
-from collection.files import sha256_file
+from collection.files import jsonl_objects, sha256_file
 from collection.pairs import change_mask, changeable
 from collection.vocabulary import encode, tokenize
 
@@ -40,21 +40,8 @@ class InstructionsError(ValueError):
 def read_instructions(path: str | Path) -> list[dict]:
     """The checked lines of an instructions file (one-line errors naming the line)."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise InstructionsError(f"{path}: cannot read ({e})") from None
     rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}, line {number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InstructionsError(f"{where}: not JSON ({e.msg}); each line is one JSON object") from None
-        if not isinstance(row, dict) or any(k not in row for k in KEYS):
-            raise InstructionsError(f"{where}: needs the keys {', '.join(KEYS)}")
+    for where, row in jsonl_objects(path, KEYS, InstructionsError, f"one JSON object with {', '.join(KEYS)}"):
         if row["attribute"] not in ATTRIBUTE_NAMES:
             raise InstructionsError(f"{where}: unknown attribute {row['attribute']!r}; valid: {', '.join(ATTRIBUTE_NAMES)}")
         values = attribute(row["attribute"]).values

@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .export import EXAMPLE, TASK_TEXT
-from ..files import write_atomic, write_json
+from ..files import jsonl_objects, write_atomic, write_json
 from .judgments import Judgment, read_answers
 from .lexicon import names_change, words
 from ..pairs import read_pair_records
@@ -97,22 +97,9 @@ def load_items(pairs_path: str | Path, items_path: str | Path | None) -> dict[st
     items = {pid: {"kind": "pair", "pair": r, "attribute": r["attribute"], "to_value": r["to_value"]}
              for pid, r in pairs.items()}
     if items_path:
-        for n, line in enumerate(Path(items_path).read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            where = f"{items_path}, line {n}"
-            try:
-                it = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{where}: not JSON ({e}); pass the export's items.jsonl") from None
-            if not isinstance(it, dict):
-                raise ValueError(f"{where}: a {type(it).__name__}; items.jsonl holds one JSON object per line "
-                                 "(the export's items.jsonl)")
-            missing = [k for k in ITEM_KEYS if k not in it]
-            if missing:
-                raise ValueError(f"{where}: missing {', '.join(missing)}; pass the export's items.jsonl")
+        for where, it in jsonl_objects(items_path, ITEM_KEYS, what="an item of the export's items.jsonl"):
             if it["pair_id"] not in pairs:
-                raise ValueError(f"{items_path}: item {it['item_id']} refers to pair {it['pair_id']}, "
+                raise ValueError(f"{where}: item {it['item_id']} refers to pair {it['pair_id']}, "
                                  f"which is not in {pairs_path}")
             items[it["item_id"]] = {"kind": it["kind"], "pair": pairs[it["pair_id"]],
                                     "attribute": it["attribute"], "to_value": it["to_value"]}
