@@ -190,3 +190,13 @@ def test_a_submission_that_does_not_exist_or_a_bad_out_name_is_refused(tmp_path,
     (tmp_path / "x.npz").write_bytes(b"")
     with pytest.raises(SubmissionError, match="results-<name>.json"):
         score_submission(tmp_path / "x.npz", SPLIT, out=tmp_path / "scores.json", root=data_root)
+
+
+def test_an_npz_that_unpacks_too_large_is_refused_before_decompressing(tmp_path, arrays, data_root, monkeypatch):
+    from benchmark.evaluation import submission
+
+    np.savez_compressed(tmp_path / "sub.npz", ids=np.asarray(arrays["id"]), images=arrays["target"])
+    monkeypatch.setattr(submission, "MAX_NPZ_BYTES", 10_000)     # the real limit is 1 GiB: too big to build here
+    with pytest.raises(SubmissionError, match="unpacks to .* over the limit"):
+        score_submission(tmp_path / "sub.npz", SPLIT, out=tmp_path / "results-val.json", root=data_root)
+    assert not (tmp_path / "results-val.json").exists()

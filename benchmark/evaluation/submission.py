@@ -39,6 +39,7 @@ from .stats import RESAMPLES
 
 MAX_SIDE = 4096
 MAX_PIXELS = 4096 * 4096
+MAX_NPZ_BYTES = 1 << 30                # what an .npz may unpack to
 SHOW = 5                               # ids named in a message before "and N more"
 MODEL_KEYS = ("name", "track", "url", "description")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -172,8 +173,23 @@ def read_model_json(path: Path, folder: Path, digest) -> dict:
     return about
 
 
-def read_npz(path: Path, expected: list[str], size: int, other_splits: dict) -> dict:
+def _npz_bytes(path: Path) -> bytes:
+    """The file's bytes, refused before any array is decompressed when its arrays would unpack to
+    more than ``MAX_NPZ_BYTES`` (a zip bomb)."""
     data = path.read_bytes()
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise SubmissionError(f"{path} could not be read as .npz without pickle ({e}); save it with "
+                              "np.savez(path, ids=np.array(ids), images=uint8_array)") from None
+    if unpacked > MAX_NPZ_BYTES:
+        raise SubmissionError(f"{path} unpacks to {unpacked:,} bytes, over the limit of {MAX_NPZ_BYTES:,}; "
+                              "save the images at the evaluation size")
+    return data
+
+
+def read_npz(path: Path, expected: list[str], size: int, other_splits: dict) -> dict:
+    data = _npz_bytes(path)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
@@ -221,8 +237,9 @@ def _resize(array: np.ndarray, size: int) -> np.ndarray:
 def native_size(path: Path) -> int:
     """The side of a submission's first image (the default evaluation size)."""
     if path.is_file():
+        data = _npz_bytes(path)
         try:
-            with np.load(path, allow_pickle=False) as npz:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 key = "images" if "images" in npz.files else "output"
                 return int(npz[key].shape[1])
         except Exception:

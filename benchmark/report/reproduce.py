@@ -89,13 +89,24 @@ def reproduce(out: str | Path, preset: str = "cpu", seeds=(0, 1, 2), phases: int
     study = (relative(study[0]), study[1])
     budget = {"preset": preset, "size": size, "seeds": list(seeds), "paper_seeds": list(paper_seeds),
               "phases": phases or get_preset(preset).train["phases"],
-              "wall_time": f"{(time.perf_counter() - started) / 60:.1f} min for this call (finished runs are reused)",
+              "wall_time": f"{_training_seconds(trained.values()) / 60:.1f} min of training (the runs' own clocks) "
+                           f"and {(time.perf_counter() - started) / 60:.1f} min for the last call (evaluation, "
+                           "study, report; finished runs are reused)",
               "paper_size": ("The paper's size (64 px, the `paper` preset) was run." if size == 64 else
                              "The paper's size (64 px, the `paper` preset) was not run: it needs a GPU.")}
     report = build_report(results, curves, study, budget)
     write_json(out / "REPRODUCTION.json", _plain(report))
     write_atomic(out / "REPRODUCTION.md", markdown(report))
     return report
+
+
+def _training_seconds(runs) -> float:
+    """Sum over runs of the training seconds their last metrics line records."""
+    total = 0.0
+    for run in runs:
+        lines = [line for line in folders.metrics_path(run).read_text().splitlines() if line.strip()]
+        total += float(json.loads(lines[-1]).get("seconds") or 0.0) if lines else 0.0
+    return total
 
 
 def _plain(obj):
