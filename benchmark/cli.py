@@ -225,10 +225,10 @@ def leaderboard(inputs, out):
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False), required=True)
 @click.option("--preset", type=click.Choice(list(PRESETS)), default="cpu", show_default=True)
-@click.option("--seeds", type=int, multiple=True, default=(0, 1, 2), show_default=True,
-              help="Seeds with the project's settings (repeat: --seeds 0 --seeds 1).")
-@click.option("--paper-seeds", type=int, multiple=True, default=(0,), show_default=True,
-              help="Seeds with the paper's losses (l1_weight=0, join=4).")
+@click.option("--seeds", multiple=True, default=("0,1,2",), show_default=True,
+              help="Seeds with the project's settings: --seeds 0,1,2 (or repeated: --seeds 0 --seeds 1).")
+@click.option("--paper-seeds", multiple=True, default=("0",), show_default=True,
+              help="Seeds with the paper's losses (l1_weight=0, join=4), as --seeds.")
 @click.option("--phases", type=click.IntRange(min=1), default=None, help="Phases per run (default: the preset's).")
 @click.option("--data-root", type=click.Path(file_okay=False), default=None)
 def reproduce(out, preset, seeds, paper_seeds, phases, data_root):
@@ -236,13 +236,22 @@ def reproduce(out, preset, seeds, paper_seeds, phases, data_root):
     trains (resumable), evaluates, runs the study (SIMULATED raters) and writes OUT/REPRODUCTION.md
     and .json from the result files.
 
-    Example: python -m benchmark reproduce --out repro --preset cpu --seeds 0 --seeds 1 --seeds 2 --phases 100
+    Example: python -m benchmark reproduce --out repro --preset cpu --seeds 0,1,2 --phases 100
     """
     from .report.reproduce import reproduce as run
 
+    seeds, paper_seeds = _seed_list(seeds, "--seeds"), _seed_list(paper_seeds, "--paper-seeds")
     report = run(out, preset, seeds, phases, paper_seeds, root=data_root,
                  progress=os.environ.get("AIMI_QUIET") != "1")
     click.echo(json.dumps({"out": out, **{c["claim"]: c["verdict"] for c in report["claims"]}}, indent=1))
+
+
+def _seed_list(values, flag: str) -> tuple[int, ...]:
+    """``("0,1", "2")`` -> ``(0, 1, 2)``; a usage error for anything that is not a seed."""
+    seeds = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    if not seeds or not all(part.isdigit() for part in seeds):
+        raise click.UsageError(f"{flag} takes seeds like 0,1,2, got {', '.join(values)!r}")
+    return tuple(dict.fromkeys(int(part) for part in seeds))
 
 
 @cli.command("reader-check")

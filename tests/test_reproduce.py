@@ -39,7 +39,7 @@ def test_over_seeds_gives_a_t_interval_and_none_for_one_seed():
 def test_the_command_runs_at_the_smoke_preset_and_reuses_finished_runs(tmp_path, data_root):
     from benchmark.cli import main
 
-    argv = ["reproduce", "--out", str(tmp_path), "--preset", "smoke", "--seeds", "0", "--seeds", "1",
+    argv = ["reproduce", "--out", str(tmp_path), "--preset", "smoke", "--seeds", "0,1",
             "--phases", "2", "--data-root", str(data_root)]
     assert main(argv) == 0
     text = (tmp_path / "REPRODUCTION.md").read_text()
@@ -52,3 +52,11 @@ def test_the_command_runs_at_the_smoke_preset_and_reuses_finished_runs(tmp_path,
     stamp = (tmp_path / "runs" / "imi-project-smoke-s0" / "best.pt").stat().st_mtime_ns
     assert main(argv) == 0
     assert (tmp_path / "runs" / "imi-project-smoke-s0" / "best.pt").stat().st_mtime_ns == stamp
+
+
+def test_bad_seeds_are_a_usage_error(tmp_path, capsys):
+    from benchmark.cli import main
+
+    assert main(["reproduce", "--out", str(tmp_path), "--seeds", "0,x"]) == 2
+    assert "--seeds takes seeds like 0,1,2" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
