@@ -64,6 +64,9 @@ def test_the_targets_score_perfectly_and_the_sources_reproduce_the_identity_row(
                                root=data_root)
     assert perfect["metrics"]["mse"]["value"] == 0.0
     assert perfect["metrics"]["edit_acc"]["value"] == 1.0 and perfect["metrics"]["keep_acc"]["value"] == 1.0
+    observable = perfect["metrics"]["edit_acc_observable"]          # changes that reveal a hidden value left out
+    assert observable["value"] == 1.0 and observable["n_missing"] > 0 and observable["n"] + observable["n_missing"] == 230
+    assert perfect["identity"]["edit_acc_observable"]["value"] == 0.0
     sources = _png_folder(tmp_path / "sources", arrays["id"], arrays["source"])
     floor = score_submission(sources, SPLIT, out=tmp_path / "s" / "results-val.json", root=data_root)
     assert floor["metrics"] == floor["identity"]

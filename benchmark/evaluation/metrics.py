@@ -13,6 +13,8 @@ METRICS = {
     "mse_unchanged": ("lower", "MSE to the target where the ground truth keeps the source (mask = 1)"),
     "mask_iou": ("higher", "IoU of the predicted change region (mask < 0.5) with the true one"),
     "edit_acc": ("higher", "the changed attribute reads as the target value (attribute reader)"),
+    "edit_acc_observable": ("higher", "edit_acc over the items whose change reveals no attribute the source hides "
+                                      "(a hidden value, e.g. hair colour under a hat, cannot be known from the source)"),
     "keep_acc": ("higher", "the other visible attributes read as the source's (attribute reader)"),
 }
 

@@ -22,12 +22,14 @@ import numpy as np
 
 from collection.files import write_atomic, write_json
 
+from collection import visible_attributes
+
 from .. import runs
 from .metrics import METRICS, item_mse, mask_iou, region_mse
 from .reader import READER_VERSION, attribute_scores_many
 from .stats import RESAMPLES, paired_comparison, summarize
 
-EVALUATOR_VERSION = "2"   # 2: per-attribute results (scoring moved here unchanged: one function for all)
+EVALUATOR_VERSION = "3"   # 2: per-attribute results; 3: edit_acc_observable (edit_acc and the rest unchanged)
 PIXEL_METRICS = ("mse", "mse_changed", "mse_unchanged")
 PER_ATTRIBUTE = ("edit_acc", "keep_acc", "mse")
 
@@ -63,6 +65,10 @@ def score_items(output_u8: np.ndarray, mask_u8, arrays: dict, specs=None) -> tup
     if specs is not None:
         sources, targets, changed = zip(*specs)
         read, floor_read = attribute_scores_many([output_u8, np.asarray(arrays["source"])], sources, targets, changed)
+        observable = np.asarray([not set(visible_attributes(t)) - set(visible_attributes(s))
+                                 for s, t in zip(sources, targets)])
+        for found in (read, floor_read):
+            found["edit_acc_observable"] = np.where(observable, found["edit_acc"], np.nan)
         scores.update(read)
         floor.update(floor_read)
     return scores, floor
@@ -74,7 +80,7 @@ def score_outputs(output_u8: np.ndarray, mask_u8, arrays: dict, specs, about: di
     identity floor on the same items, paired tests against it, per changed attribute, the
     reader's and the evaluator's versions; ``about`` (what was scored) is merged in."""
     scores, floor = score_items(output_u8, mask_u8, arrays, specs)
-    compared = (*PIXEL_METRICS, *(("edit_acc", "keep_acc") if specs is not None else ()))
+    compared = (*PIXEL_METRICS, *(("edit_acc", "keep_acc", "edit_acc_observable") if specs is not None else ()))
     results = {
         "format": 1, "evaluator_version": EVALUATOR_VERSION, "n": len(output_u8), **about,
         "metrics": {name: summarize(values, METRICS[name][0], resamples) for name, values in scores.items()},

@@ -22,7 +22,7 @@ from collection.safety import csv_cell
 
 from ..evaluation.metrics import METRICS
 
-ORDER = ("mse", "mse_changed", "mse_unchanged", "mask_iou", "edit_acc", "keep_acc")
+ORDER = ("mse", "mse_changed", "mse_unchanged", "mask_iou", "edit_acc", "edit_acc_observable", "keep_acc")
 ARROW = {"lower": "↓", "higher": "↑"}
 
 
