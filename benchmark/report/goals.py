@@ -39,6 +39,10 @@ def goals(run_folders, instructions: str | None = None) -> list[dict]:
     rows = [{"goal": "edit accuracy, test", "value": edit, "threshold": f">= {EDIT}", "holds": edit >= EDIT},
             {"goal": "keep accuracy, test", "value": keep, "threshold": f">= {KEEP}", "holds": keep >= KEEP},
             {"goal": "mse / identity mse, test", "value": ratio, "threshold": f"<= {MSE_RATIO}", "holds": ratio <= MSE_RATIO}]
+    if all("edit_acc_observable" in r["metrics"] for r in results):     # evaluator 3: not a goal, context
+        observable = mean([r["metrics"]["edit_acc_observable"]["value"] for r in results])
+        rows.append({"goal": "edit accuracy, changes revealing nothing hidden", "value": observable,
+                     "threshold": "(context)", "holds": None})
     table = results[0]["per_attribute"]["model"]
     for name in sorted(table):
         n = table[name]["edit_acc"]["n"]
@@ -64,7 +68,8 @@ def goals(run_folders, instructions: str | None = None) -> list[dict]:
 
 def format_goals(rows: list[dict]) -> str:
     lines = [f"{'goal':48s} {'value':>8s}  {'threshold':18s} holds"]
-    lines += [f"{r['goal']:48s} {r['value']:8.3f}  {r['threshold']:18s} {'yes' if r['holds'] else 'NO'}" for r in rows]
+    lines += [f"{r['goal']:48s} {r['value']:8.3f}  {r['threshold']:18s} {'-' if r['holds'] is None else 'yes' if r['holds'] else 'NO'}"
+              for r in rows]
     return "\n".join(lines) + f"\n(mean over {rows[0]['seeds'] if rows else 0} seed(s))\n"
 
 
