@@ -86,9 +86,8 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
     seconds["train parse_render"] = time.perf_counter() - t0
     for name, run in {**runs, "parse_render": ceiling_run}.items():
         t0 = time.perf_counter()
-        results = runs_folder.results_path(run, "test")
         expected = min(schedule["eval_limit"] or test_size, test_size)
-        if not _current(results, runs_folder.best_path(run), expected):
+        if not runs_folder.evaluated(run, "test", expected):
             _say(f"evaluate {name} on the test split")
             evaluate(run, "test", root=root, limit=schedule["eval_limit"])
         seconds[f"evaluate {name}"] = time.perf_counter() - t0
@@ -123,14 +122,3 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
                "seconds": {k: round(v, 1) for k, v in seconds.items()}, "simulated_study": study["simulated"]}
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
-
-
-def _current(results: Path, checkpoint: Path, n: int) -> bool:
-    """Whether ``results`` were made from this ``checkpoint`` on ``n`` items (then evaluation is kept)."""
-    from collection.files import sha256_file
-
-    try:
-        done = json.loads(results.read_text())
-        return done["checkpoint"]["sha256"] == sha256_file(checkpoint) and done["n"] == n
-    except (OSError, ValueError, KeyError):
-        return False

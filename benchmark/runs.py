@@ -95,6 +95,27 @@ def read_outputs(run: str | Path, split: str):
     return np.load(path)
 
 
+def evaluated(run: str | Path, split: str, n: int) -> bool:
+    """Whether ``results-<split>.json`` was made from the run's ``best.pt`` on ``n`` items (then an
+    evaluation can be kept rather than redone)."""
+    from collection.files import sha256_file
+
+    try:
+        done = json.loads(results_path(run, split).read_text())
+        return done["checkpoint"]["sha256"] == sha256_file(best_path(run)) and done["n"] == n
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def training_seconds(run: str | Path) -> float | None:
+    """The training seconds the run's last metrics line records (None without metrics)."""
+    path = metrics_path(run)
+    if not path.is_file():
+        return None
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return float(lines[-1].get("seconds") or 0.0) if lines else None
+
+
 def git_state() -> dict:
     """The commit of the source tree and whether it had uncommitted changes (None outside git)."""
     root = Path(__file__).resolve().parent.parent
@@ -157,7 +178,7 @@ def _uint8():
     return torch.uint8
 
 
-__all__ = ["BEST", "CONFIG", "LAST", "METRICS", "SAMPLES", "best_path", "config_path", "from_images", "from_masks",
-           "git_state", "items_path", "last_path", "metrics_path", "outputs_path", "read_config", "read_items",
+__all__ = ["BEST", "CONFIG", "LAST", "METRICS", "SAMPLES", "best_path", "config_path", "evaluated", "from_images",
+           "from_masks", "git_state", "items_path", "last_path", "metrics_path", "outputs_path", "read_config", "read_items",
            "read_outputs", "results_path", "run_model", "sample_path", "sample_paths", "to_images", "to_masks",
-           "versions"]
+           "training_seconds", "versions"]

@@ -29,6 +29,7 @@ import io
 import json
 import struct
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -96,9 +97,8 @@ def decode_png(data: bytes, name: str, size: int, mask: bool = False) -> tuple[n
                 raise SubmissionError(f"{name} has {int((alpha < 255).sum())} transparent pixels; flatten it "
                                       "onto the background you mean and save it as RGB")
         image = image.convert("RGB")
-    if width != size:
-        image = image.resize((size, size), Image.Resampling.BOX)
-    return np.asarray(image, dtype=np.uint8), width
+    array = np.asarray(image, dtype=np.uint8)
+    return (array if width == size else _resize(array, size)), width
 
 
 def _inside(path: Path, folder: Path, name: str) -> None:
@@ -202,7 +202,7 @@ def read_npz(path: Path, expected: list[str], size: int, other_splits: dict) -> 
         raise SubmissionError(f"{path} holds {sorted(arrays)}; it needs 'ids' and 'images' (and may hold 'masks')")
     if ids.dtype.kind != "U" or ids.ndim != 1:
         raise SubmissionError(f"{path}: 'ids' must be a 1-d array of strings, got {ids.dtype} {ids.shape}")
-    duplicated = {i for i in ids.tolist() if (ids == i).sum() > 1}
+    duplicated = {i for i, count in Counter(ids.tolist()).items() if count > 1}
     if duplicated:
         raise SubmissionError(f"{path}: {len(duplicated)} ids appear twice or more ({_listed(duplicated)}); "
                               "give one output per id")
@@ -218,7 +218,8 @@ def read_npz(path: Path, expected: list[str], size: int, other_splits: dict) -> 
         raise SubmissionError(f"{path}: 'masks' is {masks.dtype} {masks.shape}; it must be uint8 "
                               f"{images.shape[:3]} (255 = keep the source)")
     _check_ids(ids.tolist(), expected, other_splits, str(path))
-    order = [int(np.flatnonzero(ids == i)[0]) for i in expected]
+    position = {i: k for k, i in enumerate(ids.tolist())}
+    order = [position[i] for i in expected]
     images, side = images[order], images.shape[1]
     masks = None if masks is None else masks[order]
     if side != size:
@@ -229,6 +230,7 @@ def read_npz(path: Path, expected: list[str], size: int, other_splits: dict) -> 
 
 
 def _resize(array: np.ndarray, size: int) -> np.ndarray:
+    """The one resize of a submission: PIL's BOX filter (recorded in the results)."""
     from PIL import Image
 
     return np.asarray(Image.fromarray(array).resize((size, size), Image.Resampling.BOX), dtype=np.uint8)

@@ -20,14 +20,6 @@ EDIT, EDIT_EACH, KEEP, MSE_RATIO, MINUTES, PHRASING = 0.90, 0.75, 0.98, 0.30, 20
 MIN_ITEMS = 10
 
 
-def _training_seconds(run: Path) -> float | None:
-    path = runs.metrics_path(run)
-    if not path.is_file():
-        return None
-    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return float(lines[-1].get("seconds", 0.0)) if lines else None
-
-
 def goals(run_folders, instructions: str | None = None) -> list[dict]:
     """One row per goal: name, value (mean over the runs), threshold, holds (bool), detail."""
     folders = [Path(r) for r in run_folders]
@@ -50,7 +42,7 @@ def goals(run_folders, instructions: str | None = None) -> list[dict]:
             value = mean([r["per_attribute"]["model"][name]["edit_acc"]["value"] for r in results])
             rows.append({"goal": f"edit accuracy, {name} (n={n})", "value": value, "threshold": f">= {EDIT_EACH}",
                          "holds": value >= EDIT_EACH})
-    seconds = [s for s in map(_training_seconds, folders) if s is not None]
+    seconds = [s for s in map(runs.training_seconds, folders) if s is not None]
     if seconds:
         minutes = mean(seconds) / 60
         threads = {r.get("train_config", {}).get("threads") for r in results}

@@ -25,16 +25,6 @@ def run_folder(out: Path, model: str, setting: str, preset: str, seed: int) -> P
     return out / "runs" / f"{model}-{setting}-{preset}-s{seed}"
 
 
-def _evaluated(run: Path) -> bool:
-    from collection.files import sha256_file
-
-    try:
-        done = json.loads(folders.results_path(run, "test").read_text())
-        return done["checkpoint"]["sha256"] == sha256_file(folders.best_path(run)) and not done["limited"]
-    except (OSError, ValueError, KeyError):
-        return False
-
-
 def reproduce(out: str | Path, preset: str = "cpu", seeds=(0, 1, 2), phases: int | None = None,
               paper_seeds=(0,), root=None, progress: bool = True, eval_limit: int = 0,
               study_limit: int = 0) -> dict:
@@ -48,8 +38,11 @@ def reproduce(out: str | Path, preset: str = "cpu", seeds=(0, 1, 2), phases: int
     from .claims import build_report, markdown
     from .figures import seed_band_curves
 
+    import aimi
+
     out, started = Path(out), time.perf_counter()
     size = get_preset(preset).size
+    test_size = len(aimi.AIMI(root, "test", size, progress=progress))
     plan = [("identity", "project", seeds[0])]
     plan += [(m, "project", s) for s in seeds for m in ("imi", "imi_sim")]
     plan += [(m, "paper_losses", s) for s in paper_seeds for m in ("imi", "imi_sim")]
@@ -62,7 +55,7 @@ def reproduce(out: str | Path, preset: str = "cpu", seeds=(0, 1, 2), phases: int
         if progress:
             print(f"reproduce: {model} ({setting}, seed {seed}) -> {run}", flush=True)
         train(config, run, resume=True, root=root, progress=progress)
-        if not _evaluated(run):
+        if not folders.evaluated(run, "test", min(eval_limit or test_size, test_size)):
             evaluate(run, "test", root=root, limit=eval_limit)
         trained[model, setting, seed] = run
 
@@ -89,7 +82,7 @@ def reproduce(out: str | Path, preset: str = "cpu", seeds=(0, 1, 2), phases: int
     study = (relative(study[0]), study[1])
     budget = {"preset": preset, "size": size, "seeds": list(seeds), "paper_seeds": list(paper_seeds),
               "phases": phases or get_preset(preset).train["phases"],
-              "wall_time": f"{_training_seconds(trained.values()) / 60:.1f} min of training (the runs' own clocks) "
+              "wall_time": f"{sum(folders.training_seconds(run) or 0.0 for run in trained.values()) / 60:.1f} min of training (the runs' own clocks) "
                            f"and {(time.perf_counter() - started) / 60:.1f} min for the last call (evaluation, "
                            "study, report; finished runs are reused)",
               "paper_size": ("The paper's size (64 px, the `paper` preset) was run." if size == 64 else
@@ -98,15 +91,6 @@ def reproduce(out: str | Path, preset: str = "cpu", seeds=(0, 1, 2), phases: int
     write_json(out / "REPRODUCTION.json", _plain(report))
     write_atomic(out / "REPRODUCTION.md", markdown(report))
     return report
-
-
-def _training_seconds(runs) -> float:
-    """Sum over runs of the training seconds their last metrics line records."""
-    total = 0.0
-    for run in runs:
-        lines = [line for line in folders.metrics_path(run).read_text().splitlines() if line.strip()]
-        total += float(json.loads(lines[-1]).get("seconds") or 0.0) if lines else 0.0
-    return total
 
 
 def _plain(obj):
