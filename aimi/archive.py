@@ -23,7 +23,7 @@ from pathlib import Path
 from collection.files import sha256_file
 
 from .cache import ARRAYS, aimi_home, cache_dir, folder_problems, materialize
-from .release import DATA_VERSION, SPLITS
+from .release import SPLITS, TRIPLETS_VERSION as DATA_VERSION  # the triplets of data version 1: same arrays, same archives
 
 MAX_BYTES = 1 << 30            # a download without a pinned size never writes more than 1 GiB
 

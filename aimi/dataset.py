@@ -1,4 +1,5 @@
-"""The datasets: ``AIMI`` (triplets of a split) and ``Unlabeled`` (the random avatars).
+"""The datasets: ``AIMI`` (triplets of a split), ``Sessions`` (multi-turn test sessions) and
+``Unlabeled`` (the random avatars).
 
 Neither imports torch: they are plain sequences that a ``torch.utils.data.DataLoader`` can read
 (use :func:`collate` to pad token ids).
@@ -14,10 +15,30 @@ import numpy as np
 from collection import AvatarSpec, render, sample_spec, seeded_rng
 from collection.render.compose import SIZES, check_size
 
-from .cache import ARRAYS, cache_dir, materialize, problems
-from .release import SPLITS, check_split, load_release, split_rows
+from .cache import ARRAYS, SESSION_ARRAYS, cache_dir, materialize, problems
+from .release import SESSIONS, SPLITS, check_split, load_release, split_rows
 
 _checked: set[tuple[str, int, str]] = set()
+
+
+def _ensure_cached(part: str, size: int, root, download: bool, materialize_missing: bool, progress: bool,
+                   mirror: str | None) -> Path:
+    """The checked cache folder of a split (or the sessions), rendered (or downloaded) if needed."""
+    folder = cache_dir(part, size, root)
+    key = (part, size, str(folder))
+    if key not in _checked:
+        found = problems(part, size, root)  # hashes the arrays: once, unless something changes
+        if found and download and part != SESSIONS:   # the archives hold the triplet splits
+            from .archive import download as fetch
+
+            fetch(size, mirror=mirror, root=root)
+            found = problems(part, size, root)
+        if found:
+            if not materialize_missing:
+                raise FileNotFoundError(found[0])
+            materialize(part, size, root, progress=progress)
+        _checked.add(key)
+    return folder
 
 
 class AIMI:
@@ -41,21 +62,7 @@ class AIMI:
         self.root, self.transform = root, transform
         self.rows = split_rows(split)
         self.vocabulary = load_release()["vocabulary"]
-        folder = cache_dir(split, size, root)
-        key = (split, size, str(folder))
-        if key not in _checked:
-            found = problems(split, size, root)  # hashes the arrays: once, unless something changes
-            if found and download:
-                from .archive import download as fetch
-
-                fetch(size, mirror=mirror, root=root)
-                found = problems(split, size, root)
-            if found:
-                if not materialize_missing:
-                    raise FileNotFoundError(found[0])
-                materialize(split, size, root, progress=progress)
-            _checked.add(key)
-        self._folder = folder
+        self._folder = _ensure_cached(split, size, root, download, materialize_missing, progress, mirror)
         self._arrays: dict[str, np.ndarray] | None = None  # opened lazily: one memmap per worker
         # per-split tables, so that a batch is a handful of fancy-indexed reads
         self._lengths = np.asarray([len(r["tokens"]) for r in self.rows], dtype=np.int64)
@@ -127,6 +134,68 @@ class _Batch(dict):
     """A batch already stacked by :meth:`AIMI.__getitems__` (fields are lists or stacked arrays)."""
 
 
+class Sessions:
+    """The multi-turn test sessions (300 in data version 2) at ``size`` px.
+
+    ``item = sessions[i]`` is a dict: ``id``, ``start`` ((S, S, 3) uint8), ``start_id``,
+    ``start_spec`` (the start avatar's attributes, a dict: ``collection.AvatarSpec.from_dict``
+    reads it), and ``turns``, a list of dicts (one per turn, in order) with ``instruction``,
+    ``tokens`` (int64 ids of the training vocabulary), ``attribute``, ``from_value``, ``to_value``,
+    ``image`` (the ground truth after the turn), ``mask_previous`` and ``mask_start`` ((S, S) uint8,
+    1 where the turn's image equals the previous turn's image / the start), ``spec`` (dict) and
+    ``spec_id``. Every instruction is SIMULATED, like the triplets'. The images are rendered into
+    the cache on first use (a few seconds); ``download`` is accepted for symmetry with
+    :class:`AIMI` but the archives hold only the triplet splits.
+    """
+
+    def __init__(self, root: str | Path | None = None, size: int = 64, transform: Callable | None = None,
+                 materialize_missing: bool = True, progress: bool = True, download: bool = False,
+                 mirror: str | None = None):
+        self.size, self.root, self.transform = check_size(size), root, transform
+        self.rows = load_release()["sessions"]
+        self.vocabulary = load_release()["vocabulary"]
+        self._folder = _ensure_cached(SESSIONS, size, root, download, materialize_missing, progress, mirror)
+        self._arrays: dict[str, np.ndarray] | None = None
+
+    @property
+    def turns(self) -> int:
+        return len(self.rows[0]["turns"]) if self.rows else 0
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The cached arrays, memory-mapped: ``start`` (N, S, S, 3), ``image`` (N, T, S, S, 3),
+        ``mask_previous`` and ``mask_start`` (N, T, S, S)."""
+        if self._arrays is None:
+            self._arrays = {a: np.load(self._folder / f"{a}.npy", mmap_mode="r").view(np.ndarray)
+                            for a in SESSION_ARRAYS}
+        return self._arrays
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_arrays"] = None
+        return state
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> dict:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} sessions")
+        row, arrays = self.rows[index], self.arrays()
+        item = {"id": row["id"], "start": np.array(arrays["start"][index]), "start_id": row["start_id"],
+                "start_spec": dict(row["start"]), "turns": [
+                    {"instruction": t["instruction"], "tokens": np.asarray(t["tokens"], dtype=np.int64),
+                     "attribute": t["attribute"], "from_value": t["from_value"], "to_value": t["to_value"],
+                     "image": np.array(arrays["image"][index, k]),
+                     "mask_previous": np.array(arrays["mask_previous"][index, k]),
+                     "mask_start": np.array(arrays["mask_start"][index, k]),
+                     "spec": dict(t["spec"]), "spec_id": t["spec_id"]}
+                    for k, t in enumerate(row["turns"])]}
+        return self.transform(item) if self.transform else item
+
+    def __repr__(self) -> str:
+        return f"Sessions(size={self.size}, n={len(self)}, turns={self.turns})"
+
+
 class Unlabeled:
     """The random avatars without instructions (161,065 in data version 1), rendered on the fly
     by the sprite renderer (item i is a pure function of the release's seed and i)."""
@@ -153,8 +222,11 @@ class Unlabeled:
 
 
 def load(split: str, size: int = 64, root: str | Path | None = None, download: bool = False,
-         mirror: str | None = None) -> AIMI:
-    """The ``split`` ("train", "val", "test") of AIMI at ``size`` px (32, 64, 128 or 256)."""
+         mirror: str | None = None) -> AIMI | Sessions:
+    """The ``split`` ("train", "val", "test") of AIMI at ``size`` px (32, 64, 128 or 256), or with
+    ``"sessions"`` the multi-turn test sessions (:class:`Sessions`)."""
+    if split == SESSIONS:
+        return Sessions(root=root, size=size, download=download, mirror=mirror)
     return AIMI(root=root, split=split, size=size, download=download, mirror=mirror)
 
 
@@ -186,4 +258,4 @@ def collate(batch):
     return out
 
 
-__all__ = ["AIMI", "SIZES", "SPLITS", "Unlabeled", "collate", "load"]
+__all__ = ["AIMI", "SIZES", "SPLITS", "Sessions", "Unlabeled", "collate", "load"]
