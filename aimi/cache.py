@@ -127,9 +127,7 @@ def renderer_problems() -> list[str]:
     return wrong
 
 
-def _render_chunk(part: str, rows: list[dict], size: int) -> dict[str, np.ndarray]:
-    if part == SESSIONS:
-        return _render_sessions(rows, size)
+def _render_chunk(rows: list[dict], size: int) -> dict[str, np.ndarray]:
     sources = render_batch([AvatarSpec.from_dict(r["source"]) for r in rows], size)
     targets = render_batch([AvatarSpec.from_dict(r["target"]) for r in rows], size)
     masks = np.stack([change_mask(s, t) for s, t in zip(sources, targets)])
@@ -178,7 +176,8 @@ def materialize(split: str, size: int = 64, root: str | Path | None = None, prog
                   desc=f"aimi {split} {size}px", disable=not progress) as bar:
             for c in chunks:
                 lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
-                for name, block in _render_chunk(split, rows[lo:hi], size).items():
+                rendered = _render_sessions(rows[lo:hi], size) if split == SESSIONS else _render_chunk(rows[lo:hi], size)
+                for name, block in rendered.items():
                     arrays[name][lo:hi] = block
                 for array in arrays.values():
                     array.flush()

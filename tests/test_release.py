@@ -7,7 +7,7 @@ from collection.release import ReleaseConfig, ReleaseError, assign_splits, build
 from collection.vocabulary import tokenize
 
 SMALL = ReleaseConfig(seed=3, splits=(("train", 70), ("val", 14), ("test", 14)), unlabeled=500,
-                      size=32, candidates=120, distractors=4, panel_size=30)
+                      size=32, candidates=120, distractors=4, panel_size=30, sessions=12)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,8 @@ def test_rebuilding_gives_identical_bytes(built):
     root, manifest = built
     again = build_release(root / "b", SMALL, progress=False)
     assert again == manifest
-    for name in ("triplets.jsonl", "vocabulary.json", "unlabeled.json", "manifest.json", "DATASHEET.md"):
+    for name in ("triplets.jsonl", "sessions.jsonl", "vocabulary.json", "unlabeled.json", "manifest.json",
+                 "DATASHEET.md"):
         assert (root / "a" / name).read_bytes() == (root / "b" / name).read_bytes()
     assert "SIMULATED" in (root / "a" / "DATASHEET.md").read_text()
 
