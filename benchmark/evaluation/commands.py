@@ -19,35 +19,52 @@ from collection.release import SPLIT_NAMES
 @click.option("--instructions", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A JSONL file of {attribute, to_value, instruction}: apply each to test sources instead.")
 @click.option("--sources-per-instruction", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--sessions", is_flag=True,
+              help="Evaluate on the multi-turn sessions instead: each turn from the model's own previous output "
+                   "(fed back) and from the ground truth (teacher forced).")
+@click.option("--limit", type=click.IntRange(min=0), default=0, help="Only the first N items or sessions (smoke runs).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder for the result files (default: the run).")
 @click.option("--data-root", type=click.Path(file_okay=False), default=None,
               help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
-def evaluate(runs, split, instructions, sources_per_instruction, out, data_root):
+def evaluate(runs, split, instructions, sources_per_instruction, sessions, limit, out, data_root):
     """Evaluate each run's best checkpoint on --split: RUN/results-SPLIT.json, items-SPLIT.jsonl
     and outputs-SPLIT.npz; or, with --instructions FILE, on free phrasings applied to test sources:
-    RUN/results-instructions-FILE.json. Prints one summary line per run.
+    RUN/results-instructions-FILE.json; or, with --sessions, on the multi-turn sessions:
+    RUN/results-sessions.json (per turn and variant). Prints one summary line per run.
 
     \b
     Example: python -m benchmark evaluate runs/imi runs/imi_sim --split test
              python -m benchmark evaluate runs/edit --instructions tests/fixtures/free-phrasing-dev.jsonl
+             python -m benchmark evaluate pretrained:edit_film-cpu --sessions
     """
     from .evaluate import evaluate as run_evaluation
     from .instructions import evaluate_instructions
+    from .sessions import evaluate_sessions, turn_table
     from ..pretrained import is_pretrained, resolve_run
 
+    if sessions and instructions:
+        raise click.UsageError("--sessions and --instructions are two different evaluations; give one")
+    if limit and instructions:
+        raise click.UsageError("--limit applies to the split or the sessions, not to --instructions")
     for name in runs:
         run = resolve_run(name)
         if not run.is_dir():
             raise click.BadParameter(f"{name} is not a run folder (or pretrained:NAME)", param_hint="RUNS")
         # shipped weights live inside the installed package: their results go to runs/pretrained-NAME
         where = out or (Path("runs") / f"pretrained-{run.name}" if is_pretrained(name) else None)
+        if sessions:
+            results = evaluate_sessions(run, root=data_root, limit=limit, out=where)
+            click.echo(json.dumps({"run": name, "model": results["model"], "sessions": results["n"], **{
+                f"{variant}_{metric}": [round(v, 4) for v in turn_table(results, variant, metric)]
+                for variant in results["variants"] for metric in ("edit_acc", "all_edits", "keep_acc")}}))
+            continue
         if instructions:
             results = evaluate_instructions(run, instructions, sources_per_instruction, out=where, root=data_root)
             click.echo(json.dumps({"run": name, "model": results["model"], "n": results["n"],
                                    "unseen_token_share": round(results["unseen_token_share"], 4),
                                    **{k: round(results["metrics"][k]["value"], 6) for k in ("mse", "edit_acc", "keep_acc")}}))
             continue
-        results = run_evaluation(run, split, root=data_root, out=where)
+        results = run_evaluation(run, split, root=data_root, out=where, limit=limit)
         summary = {name: round(m["value"], 6) for name, m in results["metrics"].items() if m["value"] is not None}
         click.echo(json.dumps({"run": name, "model": results["model"], "n": results["n"], **summary,
                                "identity_mse": round(results["identity"]["mse"]["value"], 6)}))

@@ -16,6 +16,7 @@ METRICS = {
     "edit_acc_observable": ("higher", "edit_acc over the items whose change reveals no attribute the source hides "
                                       "(a hidden value, e.g. hair colour under a hat, cannot be known from the source)"),
     "keep_acc": ("higher", "the other visible attributes read as the source's (attribute reader)"),
+    "all_edits": ("higher", "sessions: every attribute edited so far reads as its latest value (attribute reader)"),
 }
 
 

@@ -92,6 +92,56 @@ def attribute_scores(outputs: np.ndarray, sources: Iterable[AvatarSpec], targets
     return attribute_scores_many([outputs], sources, targets, changed)[0]
 
 
+def read_right(images, contexts: list[AvatarSpec], name: str, expected: str) -> list[bool]:
+    """Per image: does attribute ``name`` read as ``expected`` in the first of ``contexts`` (those
+    where ``name`` is visible), or, failing that, in any later one? Contexts whose candidate
+    renderings would be the same (they differ only in ``name``) are read once."""
+    right = [False] * len(images)
+    todo, seen = list(range(len(images))), set()
+    for context in contexts:
+        key = context.replace(**{name: attribute(name).values[0]})
+        if key in seen or name not in visible_attributes(context):
+            continue
+        seen.add(key)
+        for k, (_, tied) in zip(todo, read_values([images[k] for k in todo], context, name)):
+            right[k] = expected in tied
+        todo = [k for k in todo if not right[k]]
+        if not todo:
+            break
+    return right
+
+
+def turn_scores_many(outputs: list[np.ndarray], states: list[AvatarSpec], names: list[str]) -> list[dict[str, float]]:
+    """Turn ``t = len(names)`` of a session, per image (a model's output, the identity floor's...):
+    ``states`` are the ground-truth avatars from the start to after turn t, ``names`` the
+    attributes changed by turns 1..t. ``edit_acc``: the turn's attribute reads as its new value;
+    ``all_edits``: every attribute edited so far reads as its latest value; ``keep_acc``: share of
+    the attributes never edited so far (visible at the start and now) that read as the start's.
+
+    Each attribute is read in the context of the current ground truth and, if that fails, of the
+    session's earlier ground truths, latest first (``read_right``): the one-step evaluator reads in
+    the target's and the source's context for the same reason, so that an output that missed
+    another edit (a skin colour left unchanged) is not also charged for the attributes whose
+    rendering that other one shifts. An output that copies the start reads every never-edited
+    attribute right and every edit wrong."""
+    current, contexts = states[-1], states[::-1]
+    changed, earlier = names[-1], names[:-1]
+    edits = read_right(outputs, contexts, changed, getattr(current, changed))
+    all_edits = list(edits)
+    shown = set(visible_attributes(current))
+    for name in earlier:
+        if name in shown:          # always, in a valid session (every change shows at the end)
+            all_edits = [a and r for a, r in zip(all_edits, read_right(outputs, contexts, name, getattr(current, name)))]
+    keeps: list[list[bool]] = [[] for _ in outputs]
+    for name in sorted(shown & set(visible_attributes(states[0])) - set(names)):
+        if len(attribute(name).values) < 2:
+            continue
+        for keep, ok in zip(keeps, read_right(outputs, contexts, name, getattr(states[0], name))):
+            keep.append(ok)
+    return [{"edit_acc": float(e), "all_edits": float(a), "keep_acc": float(np.mean(k)) if k else np.nan}
+            for e, a, k in zip(edits, all_edits, keeps)]
+
+
 def reader_accuracy(specs: list[AvatarSpec], size: int, noise: float = 0.0, renderer: str = "sprite",
                     seed: int = 0) -> dict[str, dict]:
     """Per attribute: how often the reader recovers the true value of each visible attribute from

@@ -1,0 +1,222 @@
+"""Multi-turn evaluation on the sessions (``aimi.load("sessions")``): a model edits a start avatar
+turn after turn, and every turn is scored against that turn's exact ground truth.
+
+Two variants, as GeNeVA-style multi-turn benchmarks report them:
+
+- ``fed_back``: turn t's input is the model's own output of turn t-1 (as uint8, what a person
+  sees and a page holds), turn 1's the start image. This is interactive use.
+- ``teacher_forced``: turn t's input is the ground truth after turn t-1, so single-step error can
+  be told apart from drift.
+
+Per turn, with value, 95% interval and n, for the model and the identity floor (whose fed-back
+output is the start image at every turn, and whose teacher-forced output is the previous ground
+truth): ``mse`` to the turn's ground truth, ``edit_acc`` (the turn's attribute reads as its new
+value), ``keep_acc`` (the attributes never edited so far read as the start's) and ``all_edits``
+(every attribute edited so far still reads as its latest value). Reads are by the attribute
+reader (:func:`reader.turn_scores_many`), all images of a turn against one set of candidate
+renderings.
+
+    evaluate_sessions(run)            -> RUN/results-sessions.json, items-sessions.jsonl, outputs-sessions.npz
+    chain(step, start, tokens, truth, variant) -> the outputs of every turn
+    score_sessions(outputs, rows, arrays, about) -> (results, items)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from collection import AvatarSpec
+from collection.files import write_atomic, write_json
+
+from .. import runs
+from .metrics import METRICS, item_mse
+from .reader import READER_VERSION, turn_scores_many
+from .score import EVALUATOR_VERSION, clean_json
+from .stats import RESAMPLES, summarize
+
+VARIANTS = ("fed_back", "teacher_forced")
+SESSION_METRICS = ("mse", "edit_acc", "keep_acc", "all_edits")
+STEM = "sessions"
+
+# step(images (B, S, S, 3) uint8, tokens (B, L) int64 padded, lengths (B,)) -> (outputs uint8, keep-masks uint8 or None)
+Step = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, "np.ndarray | None"]]
+
+
+def turn_tokens(rows: list[dict], turn: int) -> tuple[np.ndarray, np.ndarray]:
+    """The padded token ids (N, L) and lengths (N,) of every session's ``turn`` (0-based)."""
+    seqs = [r["turns"][turn]["tokens"] for r in rows]
+    lengths = np.asarray([len(s) for s in seqs], dtype=np.int64)
+    tokens = np.zeros((len(seqs), max(1, int(lengths.max(initial=0)))), dtype=np.int64)
+    for i, s in enumerate(seqs):
+        tokens[i, :len(s)] = s
+    return tokens, lengths
+
+
+def chain(step: Step, start: np.ndarray, rows: list[dict], truth: np.ndarray, variant: str,
+          progress: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Run ``step`` over every turn of every session: (outputs (N, T, S, S, 3) uint8, keep-masks
+    (N, T, S, S) uint8 or None). ``truth`` (N, T, S, S, 3) is the ground truth after each turn (the
+    teacher-forced inputs; the fed-back chain never reads it)."""
+    from tqdm import tqdm
+
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; valid: {', '.join(VARIANTS)}")
+    n, turns = truth.shape[:2]
+    outputs = np.zeros(truth.shape, dtype=np.uint8)
+    masks = None
+    current = np.asarray(start)
+    for t in tqdm(range(turns), desc=f"sessions {variant}", unit="turn", disable=not progress):
+        if t and variant == "teacher_forced":
+            current = np.asarray(truth[:, t - 1])
+        tokens, lengths = turn_tokens(rows, t)
+        out, mask = step(current, tokens, lengths)
+        outputs[:, t] = out
+        if mask is not None:
+            masks = np.zeros(truth.shape[:-1], dtype=np.uint8) if masks is None else masks
+            masks[:, t] = mask
+        current = outputs[:, t]
+    return outputs, masks
+
+
+def session_specs(row: dict) -> tuple[list[AvatarSpec], list[str]]:
+    """A session row's avatars (start, then after each turn) and changed attributes."""
+    return ([AvatarSpec.from_dict(row["start"])] + [AvatarSpec.from_dict(t["spec"]) for t in row["turns"]],
+            [t["attribute"] for t in row["turns"]])
+
+
+def _floor(variant: str, start: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """The identity model's outputs: the start at every turn (fed back), the previous ground truth
+    (teacher forced)."""
+    if variant == "fed_back":
+        return np.repeat(np.asarray(start)[:, None], truth.shape[1], axis=1)
+    return np.concatenate([np.asarray(start)[:, None], np.asarray(truth)[:, :-1]], axis=1)
+
+
+def score_sessions(outputs: dict[str, np.ndarray], rows: list[dict], start: np.ndarray, truth: np.ndarray,
+                   about: dict, resamples: int = RESAMPLES, progress: bool = False) -> tuple[dict, list[dict]]:
+    """(results, per-item rows) for the outputs of each variant given ((N, T, S, S, 3) uint8 each),
+    with the identity floor of the same variant."""
+    from tqdm import tqdm
+
+    unknown = sorted(set(outputs) - set(VARIANTS))
+    if unknown or not outputs:
+        raise ValueError(f"unknown or no variant(s) {unknown}; valid: {', '.join(VARIANTS)}")
+    n, turns = truth.shape[:2]
+    images = {}                              # (variant, "model" | "identity") -> (N, T, S, S, 3)
+    for variant, out in outputs.items():
+        if out.shape != truth.shape or out.dtype != np.uint8:
+            raise ValueError(f"{variant} outputs are {out.shape} {out.dtype}; expected {truth.shape} uint8")
+        images[variant, "model"] = out
+        images[variant, "identity"] = _floor(variant, start, truth)
+    keys = list(images)
+    scores = {k: {m: np.full((n, turns), np.nan) for m in SESSION_METRICS} for k in keys}
+    target = runs.to_images(truth.reshape(-1, *truth.shape[2:])).numpy()
+    for k in keys:
+        found = runs.to_images(images[k].reshape(-1, *truth.shape[2:])).numpy()
+        scores[k]["mse"] = item_mse(found, target).reshape(n, turns)
+    for i in tqdm(range(n), desc="reading sessions", unit="session", disable=not progress):
+        specs, names = session_specs(rows[i])
+        for t in range(turns):
+            read = turn_scores_many([images[k][i, t] for k in keys], specs[:t + 2], names[:t + 1])
+            for k, r in zip(keys, read):
+                for m in ("edit_acc", "keep_acc", "all_edits"):
+                    scores[k][m][i, t] = r[m]
+    results = {
+        "format": 1, "evaluator_version": EVALUATOR_VERSION, "kind": "sessions", "n": n, "turns": turns, **about,
+        "variants": {variant: {"turns": [
+            {"turn": t + 1,
+             "metrics": {m: summarize(scores[variant, "model"][m][:, t], METRICS[m][0], resamples)
+                         for m in SESSION_METRICS},
+             "identity": {m: summarize(scores[variant, "identity"][m][:, t], METRICS[m][0], resamples)
+                          for m in SESSION_METRICS}} for t in range(turns)]}
+            for variant in outputs},
+        "attribute_reader": {"version": READER_VERSION, "method": "nearest rendering per attribute",
+                             "renderer": "sprite"},
+    }
+    items = []
+    for variant in outputs:
+        for i, row in enumerate(rows[:n]):
+            for t in range(turns):
+                item = {"id": row["id"], "turn": t + 1, "variant": variant, "attribute": row["turns"][t]["attribute"]}
+                for who, prefix in (("model", ""), ("identity", "identity_")):
+                    item.update({prefix + m: _json(scores[variant, who][m][i, t]) for m in SESSION_METRICS})
+                items.append(item)
+    return clean_json(results), items
+
+
+def _json(value) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def write_sessions(folder: str | Path, results: dict, items: list[dict], outputs: dict[str, np.ndarray],
+                   masks: dict[str, np.ndarray | None], ids: list[str]) -> Path:
+    """``results-sessions.json``, ``items-sessions.jsonl`` and ``outputs-sessions.npz`` (``id``,
+    one (N, T, S, S, 3) array per variant, ``<variant>_mask`` where the model predicts one)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(runs.items_path(folder, STEM), "".join(json.dumps(r, sort_keys=True) + "\n" for r in items),
+                 durable=False)
+    buffer = io.BytesIO()
+    extra = {f"{v}_mask": m for v, m in masks.items() if m is not None}
+    np.savez_compressed(buffer, id=np.asarray(ids), **outputs, **extra)
+    write_atomic(runs.outputs_path(folder, STEM), buffer.getvalue(), durable=False)
+    path = runs.results_path(folder, STEM)
+    write_json(path, results)
+    return path
+
+
+def model_step(model, batch_size: int = 64) -> Step:
+    """A checkpoint's model as a ``Step`` (eval mode, batched, outputs quantised to uint8)."""
+    from ..training.predict import predict_columns
+
+    def step(images, tokens, lengths):
+        predicted = predict_columns(model, {"source": images, "tokens": tokens, "lengths": lengths},
+                                    batch_size=batch_size)
+        mask = None if predicted["mask"] is None else runs.from_masks(predicted["mask"])
+        return runs.from_images(predicted["output"]), mask
+
+    return step
+
+
+def evaluate_sessions(run: str | Path, root: str | Path | None = None, resamples: int = RESAMPLES,
+                      batch_size: int = 64, limit: int = 0, variants: tuple[str, ...] = VARIANTS,
+                      out: str | Path | None = None, progress: bool = True) -> dict:
+    """Evaluate ``run``'s best checkpoint on the sessions, both variants (see the module
+    docstring); writes the result files into ``out`` (default: the run folder) and returns the
+    results. ``limit``: only the first N sessions (smoke runs; recorded)."""
+    import aimi
+
+    from ..ceiling.model import BUILDERS
+    from ..training.checkpoint import load_model
+    from .evaluate import about_checkpoint
+
+    run = Path(run)
+    model, payload = load_model(runs.best_path(run), BUILDERS)
+    sessions = aimi.Sessions(root, size=model.cfg.size, progress=False)
+    count = min(limit, len(sessions)) if limit else len(sessions)
+    arrays = sessions.arrays()
+    start, truth, rows = np.asarray(arrays["start"][:count]), np.asarray(arrays["image"][:count]), sessions.rows[:count]
+    step = model_step(model, batch_size)
+    outputs, masks = {}, {}
+    for variant in variants:
+        outputs[variant], masks[variant] = chain(step, start, rows, truth, variant, progress)
+    about = {**about_checkpoint(run, payload), "split": STEM, "limited": bool(limit and count < len(sessions)),
+             "data_version": aimi.DATA_VERSION, "instructions": "simulated"}
+    results, items = score_sessions(outputs, rows, start, truth, about, resamples, progress)
+    write_sessions(out or run, results, items, outputs, masks, [r["id"] for r in rows])
+    return results
+
+
+def turn_table(results: dict, variant: str, metric: str, who: str = "metrics") -> list[float | None]:
+    """One metric's value at every turn (``who``: "metrics" for the model, "identity")."""
+    return [t[who][metric]["value"] for t in results["variants"][variant]["turns"]]
+
+
+__all__ = ["SESSION_METRICS", "STEM", "VARIANTS", "chain", "evaluate_sessions", "model_step", "score_sessions",
+           "session_specs", "turn_table", "turn_tokens", "write_sessions"]
