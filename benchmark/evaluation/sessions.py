@@ -69,10 +69,10 @@ def chain(step: Step, start: np.ndarray, rows: list[dict], truth: np.ndarray, va
     n, turns = truth.shape[:2]
     outputs = np.zeros(truth.shape, dtype=np.uint8)
     masks = None
-    current = np.asarray(start)
+    current = np.array(start)
     for t in tqdm(range(turns), desc=f"sessions {variant}", unit="turn", disable=not progress):
         if t and variant == "teacher_forced":
-            current = np.asarray(truth[:, t - 1])
+            current = np.array(truth[:, t - 1])
         tokens, lengths = turn_tokens(rows, t)
         out, mask = step(current, tokens, lengths)
         outputs[:, t] = out
@@ -115,9 +115,9 @@ def score_sessions(outputs: dict[str, np.ndarray], rows: list[dict], start: np.n
         images[variant, "identity"] = _floor(variant, start, truth)
     keys = list(images)
     scores = {k: {m: np.full((n, turns), np.nan) for m in SESSION_METRICS} for k in keys}
-    target = runs.to_images(truth.reshape(-1, *truth.shape[2:])).numpy()
+    target = runs.to_images(np.array(truth).reshape(-1, *truth.shape[2:])).numpy()
     for k in keys:
-        found = runs.to_images(images[k].reshape(-1, *truth.shape[2:])).numpy()
+        found = runs.to_images(np.array(images[k]).reshape(-1, *truth.shape[2:])).numpy()
         scores[k]["mse"] = item_mse(found, target).reshape(n, turns)
     for i in tqdm(range(n), desc="reading sessions", unit="session", disable=not progress):
         specs, names = session_specs(rows[i])
@@ -201,7 +201,7 @@ def evaluate_sessions(run: str | Path, root: str | Path | None = None, resamples
     sessions = aimi.Sessions(root, size=model.cfg.size, progress=False)
     count = min(limit, len(sessions)) if limit else len(sessions)
     arrays = sessions.arrays()
-    start, truth, rows = np.asarray(arrays["start"][:count]), np.asarray(arrays["image"][:count]), sessions.rows[:count]
+    start, truth, rows = np.array(arrays["start"][:count]), np.array(arrays["image"][:count]), sessions.rows[:count]
     step = model_step(model, batch_size)
     outputs, masks = {}, {}
     for variant in variants:
