@@ -39,25 +39,30 @@ def evaluate(runs, split, instructions, sources_per_instruction, sessions, limit
     """
     from .evaluate import evaluate as run_evaluation
     from .instructions import evaluate_instructions
-    from .sessions import evaluate_sessions, turn_table
+    from .sessions import evaluate_sessions_many, turn_table
     from ..pretrained import is_pretrained, resolve_run
 
     if sessions and instructions:
         raise click.UsageError("--sessions and --instructions are two different evaluations; give one")
     if limit and instructions:
         raise click.UsageError("--limit applies to the split or the sessions, not to --instructions")
+    folders, wheres = [], []
     for name in runs:
         run = resolve_run(name)
         if not run.is_dir():
             raise click.BadParameter(f"{name} is not a run folder (or pretrained:NAME)", param_hint="RUNS")
         # shipped weights live inside the installed package: their results go to runs/pretrained-NAME
-        where = out or (Path("runs") / f"pretrained-{run.name}" if is_pretrained(name) else None)
-        if sessions:
-            results = evaluate_sessions(run, root=data_root, limit=limit, out=where)
+        folders.append(run)
+        wheres.append(out or (Path("runs") / f"pretrained-{run.name}" if is_pretrained(name) else run))
+    if sessions:   # every run's turns are read together: the candidate renderings are shared
+        if out and len(runs) > 1:
+            raise click.UsageError("--out takes one run with --sessions (each run's results-sessions.json needs its folder)")
+        for name, results in zip(runs, evaluate_sessions_many(folders, data_root, limit=limit, outs=wheres)):
             click.echo(json.dumps({"run": name, "model": results["model"], "sessions": results["n"], **{
                 f"{variant}_{metric}": [round(v, 4) for v in turn_table(results, variant, metric)]
                 for variant in results["variants"] for metric in ("edit_acc", "all_edits", "keep_acc")}}))
-            continue
+        return
+    for name, run, where in zip(runs, folders, wheres):
         if instructions:
             results = evaluate_instructions(run, instructions, sources_per_instruction, out=where, root=data_root)
             click.echo(json.dumps({"run": name, "model": results["model"], "n": results["n"],

@@ -17,6 +17,7 @@ reader (:func:`reader.turn_scores_many`), all images of a turn against one set o
 renderings.
 
     evaluate_sessions(run)            -> RUN/results-sessions.json, items-sessions.jsonl, outputs-sessions.npz
+    evaluate_sessions_many(runs)      -> the same for each run, every turn's images read together
     chain(step, start, tokens, truth, variant) -> the outputs of every turn
     score_sessions(outputs, rows, arrays, about) -> (results, items)
 """
@@ -101,18 +102,28 @@ def score_sessions(outputs: dict[str, np.ndarray], rows: list[dict], start: np.n
                    about: dict, resamples: int = RESAMPLES, progress: bool = False) -> tuple[dict, list[dict]]:
     """(results, per-item rows) for the outputs of each variant given ((N, T, S, S, 3) uint8 each),
     with the identity floor of the same variant."""
+    return score_sessions_many([outputs], rows, start, truth, [about], resamples, progress)[0]
+
+
+def score_sessions_many(models: list[dict[str, np.ndarray]], rows: list[dict], start: np.ndarray,
+                        truth: np.ndarray, abouts: list[dict], resamples: int = RESAMPLES,
+                        progress: bool = False) -> list[tuple[dict, list[dict]]]:
+    """``score_sessions`` of several models on the same sessions at once: every image of a turn
+    (each model's, each variant's, the floors') is read against one set of candidate renderings,
+    which is most of the cost."""
     from tqdm import tqdm
 
-    unknown = sorted(set(outputs) - set(VARIANTS))
-    if unknown or not outputs:
-        raise ValueError(f"unknown or no variant(s) {unknown}; valid: {', '.join(VARIANTS)}")
     n, turns = truth.shape[:2]
-    images = {}                              # (variant, "model" | "identity") -> (N, T, S, S, 3)
-    for variant, out in outputs.items():
-        if out.shape != truth.shape or out.dtype != np.uint8:
-            raise ValueError(f"{variant} outputs are {out.shape} {out.dtype}; expected {truth.shape} uint8")
-        images[variant, "model"] = out
-        images[variant, "identity"] = _floor(variant, start, truth)
+    images = {}                              # (model index | "identity", variant) -> (N, T, S, S, 3)
+    for m, outputs in enumerate(models):
+        unknown = sorted(set(outputs) - set(VARIANTS))
+        if unknown or not outputs:
+            raise ValueError(f"unknown or no variant(s) {unknown}; valid: {', '.join(VARIANTS)}")
+        for variant, out in outputs.items():
+            if out.shape != truth.shape or out.dtype != np.uint8:
+                raise ValueError(f"{variant} outputs are {out.shape} {out.dtype}; expected {truth.shape} uint8")
+            images[m, variant] = out
+            images["identity", variant] = _floor(variant, start, truth)
     keys = list(images)
     scores = {k: {m: np.full((n, turns), np.nan) for m in SESSION_METRICS} for k in keys}
     target = runs.to_images(np.array(truth).reshape(-1, *truth.shape[2:])).numpy()
@@ -126,27 +137,31 @@ def score_sessions(outputs: dict[str, np.ndarray], rows: list[dict], start: np.n
             for k, r in zip(keys, read):
                 for m in ("edit_acc", "keep_acc", "all_edits"):
                     scores[k][m][i, t] = r[m]
-    results = {
-        "format": 1, "evaluator_version": EVALUATOR_VERSION, "kind": "sessions", "n": n, "turns": turns, **about,
-        "variants": {variant: {"turns": [
-            {"turn": t + 1,
-             "metrics": {m: summarize(scores[variant, "model"][m][:, t], METRICS[m][0], resamples)
-                         for m in SESSION_METRICS},
-             "identity": {m: summarize(scores[variant, "identity"][m][:, t], METRICS[m][0], resamples)
-                          for m in SESSION_METRICS}} for t in range(turns)]}
-            for variant in outputs},
-        "attribute_reader": {"version": READER_VERSION, "method": "nearest rendering per attribute",
-                             "renderer": "sprite"},
-    }
-    items = []
-    for variant in outputs:
-        for i, row in enumerate(rows[:n]):
-            for t in range(turns):
-                item = {"id": row["id"], "turn": t + 1, "variant": variant, "attribute": row["turns"][t]["attribute"]}
-                for who, prefix in (("model", ""), ("identity", "identity_")):
-                    item.update({prefix + m: _json(scores[variant, who][m][i, t]) for m in SESSION_METRICS})
-                items.append(item)
-    return clean_json(results), items
+
+    def summaries(key, t):
+        return {m: summarize(scores[key][m][:, t], METRICS[m][0], resamples) for m in SESSION_METRICS}
+
+    out = []
+    for m, (outputs, about) in enumerate(zip(models, abouts)):
+        results = {
+            "format": 1, "evaluator_version": EVALUATOR_VERSION, "kind": "sessions", "n": n, "turns": turns, **about,
+            "variants": {variant: {"turns": [{"turn": t + 1, "metrics": summaries((m, variant), t),
+                                              "identity": summaries(("identity", variant), t)} for t in range(turns)]}
+                         for variant in outputs},
+            "attribute_reader": {"version": READER_VERSION, "method": "nearest rendering per attribute, in the "
+                                 "session's ground-truth contexts latest first", "renderer": "sprite"},
+        }
+        items = []
+        for variant in outputs:
+            for i, row in enumerate(rows[:n]):
+                for t in range(turns):
+                    item = {"id": row["id"], "turn": t + 1, "variant": variant,
+                            "attribute": row["turns"][t]["attribute"]}
+                    for who, prefix in ((m, ""), ("identity", "identity_")):
+                        item.update({prefix + name: _json(scores[who, variant][name][i, t]) for name in SESSION_METRICS})
+                    items.append(item)
+        out.append((clean_json(results), items))
+    return out
 
 
 def _json(value) -> float | None:
@@ -190,26 +205,47 @@ def evaluate_sessions(run: str | Path, root: str | Path | None = None, resamples
     """Evaluate ``run``'s best checkpoint on the sessions, both variants (see the module
     docstring); writes the result files into ``out`` (default: the run folder) and returns the
     results. ``limit``: only the first N sessions (smoke runs; recorded)."""
+    return evaluate_sessions_many([run], root, resamples, batch_size, limit, variants,
+                                  None if out is None else [out], progress)[0]
+
+
+def evaluate_sessions_many(run_list, root: str | Path | None = None, resamples: int = RESAMPLES,
+                           batch_size: int = 64, limit: int = 0, variants: tuple[str, ...] = VARIANTS,
+                           outs=None, progress: bool = True) -> list[dict]:
+    """``evaluate_sessions`` of several runs, scored together (``score_sessions_many``); runs of
+    different image sizes are scored in one group per size. ``outs``: a folder per run (default:
+    each run's own)."""
     import aimi
 
     from ..ceiling.model import BUILDERS
     from ..training.checkpoint import load_model
     from .evaluate import about_checkpoint
 
-    run = Path(run)
-    model, payload = load_model(runs.best_path(run), BUILDERS)
-    sessions = aimi.Sessions(root, size=model.cfg.size, progress=False)
-    count = min(limit, len(sessions)) if limit else len(sessions)
-    arrays = sessions.arrays()
-    start, truth, rows = np.array(arrays["start"][:count]), np.array(arrays["image"][:count]), sessions.rows[:count]
-    step = model_step(model, batch_size)
-    outputs, masks = {}, {}
-    for variant in variants:
-        outputs[variant], masks[variant] = chain(step, start, rows, truth, variant, progress)
-    about = {**about_checkpoint(run, payload), "split": STEM, "limited": bool(limit and count < len(sessions)),
-             "data_version": aimi.DATA_VERSION, "instructions": "simulated"}
-    results, items = score_sessions(outputs, rows, start, truth, about, resamples, progress)
-    write_sessions(out or run, results, items, outputs, masks, [r["id"] for r in rows])
+    run_list = [Path(r) for r in run_list]
+    outs = [Path(o) for o in outs] if outs is not None else run_list
+    loaded = [load_model(runs.best_path(run), BUILDERS) for run in run_list]
+    results: list[dict | None] = [None] * len(run_list)
+    for size in sorted({model.cfg.size for model, _ in loaded}):
+        group = [k for k, (model, _) in enumerate(loaded) if model.cfg.size == size]
+        sessions = aimi.Sessions(root, size=size, progress=False)
+        count = min(limit, len(sessions)) if limit else len(sessions)
+        arrays = sessions.arrays()
+        start, truth = np.array(arrays["start"][:count]), np.array(arrays["image"][:count])
+        rows = sessions.rows[:count]
+        chains, abouts = [], []
+        for k in group:
+            model, payload = loaded[k]
+            step = model_step(model, batch_size)
+            chains.append({v: chain(step, start, rows, truth, v, progress) for v in variants})
+            abouts.append({**about_checkpoint(run_list[k], payload), "split": STEM,
+                           "limited": bool(limit and count < len(sessions)), "data_version": aimi.DATA_VERSION,
+                           "instructions": "simulated"})
+        scored = score_sessions_many([{v: c[0] for v, c in ch.items()} for ch in chains], rows, start, truth,
+                                     abouts, resamples, progress)
+        for k, ch, (result, items) in zip(group, chains, scored):
+            write_sessions(outs[k], result, items, {v: c[0] for v, c in ch.items()}, {v: c[1] for v, c in ch.items()},
+                           [r["id"] for r in rows])
+            results[k] = result
     return results
 
 
@@ -218,5 +254,6 @@ def turn_table(results: dict, variant: str, metric: str, who: str = "metrics") -
     return [t[who][metric]["value"] for t in results["variants"][variant]["turns"]]
 
 
-__all__ = ["SESSION_METRICS", "STEM", "VARIANTS", "chain", "evaluate_sessions", "model_step", "score_sessions",
+__all__ = ["SESSION_METRICS", "STEM", "VARIANTS", "chain", "evaluate_sessions", "evaluate_sessions_many", "model_step",
+           "score_sessions", "score_sessions_many",
            "session_specs", "turn_table", "turn_tokens", "write_sessions"]

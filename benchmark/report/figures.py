@@ -3,7 +3,9 @@
 ``validation_curves(runs, out)``: validation MSE against phase for every run, the identity floor
 as a horizontal line (the paper's convergence figure, with the floor the paper did not draw).
 ``examples_by_phase`` (paper Fig. 3), ``qualitative_grid`` (paper Fig. 4), ``preference_bars``,
-``attribute_bars`` (edit or keep accuracy per changed attribute per model).
+``attribute_bars`` (edit or keep accuracy per changed attribute per model), ``session_curves``
+(multi-turn metrics against turn, fed back and teacher forced) and ``session_strip`` (one session,
+the ground truth and each model's chain).
 """
 
 from __future__ import annotations
@@ -245,6 +247,94 @@ def attribute_bars(results: list[dict], out: str | Path, metric: str = "edit_acc
     split = results[0]["split"]
     ax.set_title(f"{metric.replace('_', ' ')} per changed attribute ({split} split, 95% intervals)", fontsize=9)
     ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+    paths = _save(fig, Path(out))
+    plt.close(fig)
+    return paths
+
+
+SESSION_PANELS = (("all_edits", "all edits so far ↑"), ("edit_acc", "this turn's edit ↑"),
+                  ("keep_acc", "never-edited kept ↑"), ("mse", "MSE to the turn's truth ↓"))
+
+
+def session_curves(results: list[dict], out: str | Path) -> list[Path]:
+    """Metric against turn for every model (``results-sessions.json``): fed back (solid, the model
+    reads its own previous output) and teacher forced (dashed, the ground truth), each with its 95%
+    interval as a band, and the identity floor of each variant in gray."""
+    plt = _pyplot()
+    results = [r for r in results if r.get("kind") == "sessions"]
+    if not results:
+        raise ValueError("no sessions results; run `python -m benchmark evaluate RUN --sessions` first")
+    fig, axes = plt.subplots(1, len(SESSION_PANELS), figsize=(3.1 * len(SESSION_PANELS), 3.2))
+    styles = {"fed_back": "-", "teacher_forced": "--"}
+    series = [("identity", results[0], "identity")] + [(r["model"], r, "metrics") for r in results
+                                                       if r["model"] != "identity"]
+    for ax, (metric, title) in zip(axes, SESSION_PANELS):
+        for model, result, who in series:
+            for variant, style in styles.items():
+                if variant not in result["variants"]:
+                    continue
+                turns = result["variants"][variant]["turns"]
+                x = [t["turn"] for t in turns]
+                stat = [t[who][metric] for t in turns]
+                value = np.array([s["value"] if s["value"] is not None else np.nan for s in stat], dtype=float)
+                low = np.array([s["low"] if s.get("low") is not None else np.nan for s in stat], dtype=float)
+                high = np.array([s["high"] if s.get("high") is not None else np.nan for s in stat], dtype=float)
+                colour = COLOURS.get(model, None)
+                ax.plot(x, value, style, color=colour, marker="o", ms=3, lw=1.2,
+                        label=f"{LABELS.get(model, model)}, {variant.replace('_', ' ')}")
+                ax.fill_between(x, low, high, color=colour, alpha=0.12, lw=0)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("turn")
+        ax.set_xticks(range(1, results[0]["turns"] + 1))
+        if metric != "mse":
+            ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+    n = results[0]["n"]
+    fig.suptitle(f"Multi-turn sessions ({n} sessions, {results[0].get('preset')} preset): solid = fed back "
+                 f"(own previous output), dashed = teacher forced (ground truth); bands: 95% intervals", fontsize=9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 0.02))
+    fig.tight_layout(rect=(0, 0.02, 1, 0.95))
+    paths = _save(fig, Path(out))
+    plt.close(fig)
+    return paths
+
+
+def session_strip(runs, out: str | Path, session: int = 0, root=None) -> list[Path]:
+    """One test session: the ground truth (the start, then each turn), and below it each run's
+    fed-back chain (its own outputs, turn after turn) from the folders' ``outputs-sessions.npz``
+    (``evaluate --sessions``); the instructions head the columns."""
+    import textwrap
+
+    import aimi
+
+    plt = _pyplot()
+    import json
+
+    loaded = [(json.loads(runs_folder.results_path(run, "sessions").read_text())["model"],
+               np.load(runs_folder.outputs_path(run, "sessions"))) for run in map(Path, runs)]
+    if not loaded:
+        raise ValueError("no runs given")
+    size = loaded[0][1]["fed_back"].shape[2]
+    item = aimi.Sessions(root, size=size, progress=False)[session]
+    turns = item["turns"]
+    rows = [("ground truth", [item["start"]] + [t["image"] for t in turns])]
+    rows += [(LABELS.get(model, model), [item["start"]] + list(arrays["fed_back"][session])) for model, arrays in loaded]
+    fig, axes = plt.subplots(len(rows), len(turns) + 1, figsize=(1.45 * (len(turns) + 1), 1.45 * len(rows) + 0.9),
+                             squeeze=False)
+    for r, (label, images) in enumerate(rows):
+        for c, image in enumerate(images):
+            ax = axes[r][c]
+            ax.imshow(image, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                title = "start" if c == 0 else f"{c}. " + textwrap.fill(turns[c - 1]["instruction"], 24)
+                ax.set_title(title, fontsize=6)
+        axes[r][0].set_ylabel(textwrap.fill(label, 18), fontsize=6.5)
+    fig.suptitle(f"Session {item['id']}: each model edits its own previous output (fed back); "
+                 f"instructions SIMULATED", fontsize=8)
+    fig.tight_layout()
     paths = _save(fig, Path(out))
     plt.close(fig)
     return paths
