@@ -23,7 +23,7 @@ from .release import DATA_VERSION, SPLITS
 
 SCALARS = ("id", "split", "pair_id", "instruction", "attribute", "from_value", "to_value", "source_id",
            "target_id")
-PUBLISHED = "2026-11-29"  # data version 1
+PUBLISHED = "2026-12-03"  # data version 2 (version 1: 2026-11-29)
 CITE = ("Shinagawa, Yoshino, Sakti, Suzuki, Nakamura. Interactive Avatar Image Manipulation with "
         "Unconstrained Natural Language Instruction using Source Image Masking.")
 

@@ -69,7 +69,7 @@ def test_too_few_triplets_says_what_to_do():
 
 @pytest.mark.slow
 def test_the_shipped_release_is_what_the_builder_makes(tmp_path):
-    """Rebuild data version 1 (about a minute) and compare it with the files shipped in aimi."""
+    """Rebuild the shipped data version (about 25 s) and compare it with the files shipped in aimi."""
     from aimi.release import data_dir, ship
 
     build_release(tmp_path / "release", ReleaseConfig(seed=0), progress=False)

@@ -102,3 +102,28 @@ def test_bad_session_arguments_get_one_line(capsys):
                  "tests/fixtures/free-phrasing-dev.jsonl"]) == 2
     assert "two different evaluations" in capsys.readouterr().err
     assert main(["evaluate", "pretrained:parse_render-cpu", "--sessions", "--limit", "-1"]) == 2
+
+
+def test_the_leaderboard_and_the_figures_read_sessions_results(sessions, data_root, tmp_path):
+    from benchmark.evaluation.sessions import write_sessions
+    from benchmark.report.figures import session_curves, session_strip
+    from benchmark.report.leaderboard import build_leaderboard
+
+    rows, start, truth = sessions
+    for name, outputs in (("oracle", truth), ("<b>evil</b>", np.repeat(start[:, None], 5, axis=1))):
+        results, items = score_sessions({v: outputs for v in VARIANTS}, rows, start, truth,
+                                        {"model": name, "preset": "cpu", "seed": 0}, resamples=20)
+        write_sessions(tmp_path / name, results, items, {v: outputs for v in VARIANTS}, {v: None for v in VARIANTS},
+                       [r["id"] for r in rows])
+    files = build_leaderboard([tmp_path], tmp_path / "board")
+    text = files["md"].read_text()
+    assert f"## Multi-turn sessions (cpu preset, {COUNT} sessions)" in text
+    assert "| oracle | fed back | 1.00 / 1.00 / 1.00 |" in text
+    assert "| identity (floor) | fed back | " in text and "<b>" not in files["html"].read_text()
+    lines = files["sessions_csv"].read_text().splitlines()
+    assert lines[0] == "model,preset,seed,n,variant,turn,metric,value,low,high"
+    assert len(lines) == 1 + 2 * 2 * 5 * 2 * 4          # models x variants x turns x (model, floor) x metrics
+    curves = session_curves([json.loads((tmp_path / "oracle" / "results-sessions.json").read_text())],
+                            tmp_path / "curves")
+    strip = session_strip([tmp_path / "oracle"], tmp_path / "strip", session=2, root=data_root)
+    assert all(p.stat().st_size > 1000 for p in [*curves, *strip])

@@ -1,5 +1,6 @@
-"""The leaderboard, built from result files only (``results-<split>.json`` of ``evaluate``, and
-``study.json`` of the preference study): Markdown, CSV and HTML.
+"""The leaderboard, built from result files only (``results-<split>.json`` of ``evaluate``,
+``results-sessions.json`` of ``evaluate --sessions`` and ``study.json`` of the preference study):
+Markdown, CSV and HTML.
 
 One row per (model, preset, split): the seeds, n, the data, code and evaluator versions, and each
 metric as "value [95% interval]" (one seed) or "mean ± sd (k seeds)". The identity floor is a row
@@ -28,8 +29,15 @@ ARROW = {"lower": "↓", "higher": "↑"}
 
 def read_results(paths) -> tuple[list[dict], list[dict]]:
     """(evaluation results, preference studies) from ``paths`` (files or folders searched for
-    ``results-*.json`` and ``study.json``)."""
-    results, studies = [], []
+    ``results-*.json`` and ``study.json``); sessions results are left to ``read_all``."""
+    found = read_all(paths)
+    return found["results"], found["studies"]
+
+
+def read_all(paths) -> dict[str, list[dict]]:
+    """{"results": one-step evaluations, "studies": preference studies, "sessions": multi-turn
+    results} from ``paths`` (files, or folders searched for ``results-*.json`` and ``study.json``)."""
+    results, studies, sessions = [], [], []
     for path in map(Path, paths):
         files = sorted(path.glob("**/results-*.json")) + sorted(path.glob("**/study.json")) if path.is_dir() else [path]
         if not files:
@@ -38,11 +46,52 @@ def read_results(paths) -> tuple[list[dict], list[dict]]:
             data = json.loads(file.read_text())
             if data.get("kind") == "preference":
                 studies.append(data)
+            elif data.get("kind") == "sessions" and "variants" in data and "model" in data:
+                sessions.append(data)
             elif "metrics" in data and "model" in data:
                 results.append(data)
             else:
                 raise ValueError(f"{file} is neither an evaluation result nor a preference study")
-    return results, studies
+    return {"results": results, "studies": studies, "sessions": sessions}
+
+
+SESSION_CELL = ("edit_acc", "all_edits", "keep_acc")
+
+
+def session_table(sessions: list[dict]) -> list[tuple[tuple, list[str], list[list[str]]]]:
+    """Per preset: one row per (model, variant), the identity floor's first, with "edit / all
+    edits so far / keep" at each turn and the MSE at the last turn (mean over seeds)."""
+    groups: dict[tuple, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for r in sessions:
+        groups[(r.get("preset"), r["n"])][r["model"]].append(r)
+    tables = []
+    for key in sorted(groups, key=lambda k: (str(k[0]), k[1])):
+        models = groups[key]
+        first = next(iter(models.values()))[0]
+        turns = first["turns"]
+        head = ["model", "variant", *[f"turn {t}" for t in range(1, turns + 1)], f"mse at turn {turns} ↓"]
+        entries = [("identity (floor)", "identity", [first])] if "identity" not in models else []
+        entries += [(m, "metrics", rs) for m, rs in sorted(models.items(), key=lambda kv: (kv[0] != "identity", kv[0]))]
+        rows = []
+        for label, who, members in entries:
+            for variant in ("fed_back", "teacher_forced"):
+                present = [m for m in members if variant in m["variants"]]
+                if not present:
+                    continue
+
+                def mean(metric, t):
+                    values = [m["variants"][variant]["turns"][t][who][metric]["value"] for m in present]
+                    values = [v for v in values if v is not None]
+                    return np.mean(values) if values else None
+
+                cells = [label + (f" ({len(present)} seeds)" if len(present) > 1 else ""), variant.replace("_", " ")]
+                for t in range(turns):
+                    cells.append(" / ".join("–" if mean(k, t) is None else f"{mean(k, t):.2f}" for k in SESSION_CELL))
+                last = mean("mse", turns - 1)
+                cells.append("–" if last is None else f"{last:.4f}")
+                rows.append(cells)
+        tables.append((key, head, rows))
+    return tables
 
 
 def _cell(stats: list[dict]) -> tuple[str, dict]:
@@ -149,14 +198,19 @@ def _study_lines(studies: list[dict]) -> list[str]:
     return lines
 
 
-def markdown(rows: list[dict], studies: list[dict], attributes=()) -> str:
+SESSIONS_NOTE = ("Each turn: edit accuracy of the turn's change / all edits so far (every attribute edited so far "
+                 "reads as its latest value) / keep accuracy of the attributes never edited so far. Fed back: each "
+                 "turn edits the model's own previous output; teacher forced: the ground truth's.")
+
+
+def markdown(rows: list[dict], studies: list[dict], attributes=(), sessions=()) -> str:
     present = [n for n in ORDER if any(n in r["cells"] for r in rows)]
     head = ["model", "trained on", "preset", "split", "seeds", "n",
             *[f"{n} {ARROW[METRICS[n][0]]}" for n in present], "data", "code", "evaluator"]
     out = ["# AIMI leaderboard", "",
            "Built from result files by `python -m benchmark leaderboard`. Each metric: value [95% bootstrap "
            "interval over items] for one seed, mean ± sd over seeds otherwise; ↓ lower is better, ↑ higher. "
-           "The instructions of data version 1 are simulated.", "",
+           "The instructions of every data version are simulated.", "",
            "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r["model"], r["trained_on"], str(r["preset"]), r["split"], r["seeds"], str(r["n"]),
@@ -167,6 +221,11 @@ def markdown(rows: list[dict], studies: list[dict], attributes=()) -> str:
     for (preset, split), head, table in attributes:
         out += ["", f"## Per changed attribute: edit / keep accuracy ({preset} preset, {split} split)", "",
                 "| " + " | ".join(["model", *head]) + " |", "|" + "---|" * (len(head) + 1)]
+        out += ["| " + " | ".join(html.escape(c, quote=False).replace("|", "\\|") for c in cells) + " |"
+                for cells in table]
+    for (preset, n), head, table in sessions:
+        out += ["", f"## Multi-turn sessions ({preset} preset, {n} sessions)", "", SESSIONS_NOTE, "",
+                "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         out += ["| " + " | ".join(html.escape(c, quote=False).replace("|", "\\|") for c in cells) + " |"
                 for cells in table]
     if studies:
@@ -193,7 +252,24 @@ def csv_text(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def html_text(rows: list[dict], studies: list[dict], attributes=()) -> str:
+def sessions_csv(sessions: list[dict]) -> str:
+    """One line per (model, preset, seed, variant, turn, metric) of the sessions results, with
+    value, interval and n (the identity floor as model "identity (floor)")."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["model", "preset", "seed", "n", "variant", "turn", "metric", "value", "low", "high"])
+    for r in sorted(sessions, key=lambda r: (str(r.get("preset")), r["model"], str(r.get("seed")))):
+        for variant, data in r["variants"].items():
+            for turn in data["turns"]:
+                for who, label in (("metrics", r["model"]), ("identity", "identity (floor)")):
+                    for metric, stat in turn[who].items():
+                        writer.writerow([csv_cell(label), csv_cell(str(r.get("preset"))), r.get("seed"), r["n"], variant,
+                                         turn["turn"], metric, *("" if stat.get(k) is None else repr(float(stat[k]))
+                                                                 for k in ("value", "low", "high"))])
+    return buffer.getvalue()
+
+
+def html_text(rows: list[dict], studies: list[dict], attributes=(), sessions=()) -> str:
     present = [n for n in ORDER if any(n in r["cells"] for r in rows)]
     esc = html.escape
     head = "".join(f"<th>{esc(h)}</th>" for h in ["model", "trained on", "preset", "split", "seeds", "n",
@@ -211,26 +287,35 @@ def html_text(rows: list[dict], studies: list[dict], attributes=()) -> str:
         "<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in ["model", *head]) + "</tr></thead><tbody>"
         + "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>" for cells in table)
         + "</tbody></table>\n" for (preset, split), head, table in attributes)
+    per_session = "".join(
+        f"<h2>Multi-turn sessions ({esc(str(preset))} preset, {n} sessions)</h2><p>{esc(SESSIONS_NOTE)}</p>"
+        "<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"
+        + "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>" for cells in table)
+        + "</tbody></table>\n" for (preset, n), head, table in sessions)
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>AIMI leaderboard</title>"
             "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
             "padding:3px 6px;font-size:13px}</style></head>\n<body><h1>AIMI leaderboard</h1>\n"
             "<p>Built from result files. Value [95% bootstrap interval] for one seed, mean ± sd over seeds "
-            "otherwise. The instructions of data version 1 are simulated.</p>\n"
+            "otherwise. The instructions of every data version are simulated.</p>\n"
             f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table>\n"
-            + per_attribute + (f"<h2>Preference study</h2><ul>{study}</ul>\n" if study else "") + "</body></html>\n")
+            + per_attribute + per_session + (f"<h2>Preference study</h2><ul>{study}</ul>\n" if study else "") + "</body></html>\n")
 
 
 def build_leaderboard(paths, out: str | Path) -> dict[str, Path]:
     """Write leaderboard.md, .csv and .html into ``out`` from the result files under ``paths``."""
-    results, studies = read_results(paths)
-    if not results:
+    found = read_all(paths)
+    results, studies = found["results"], found["studies"]
+    if not results and not found["sessions"]:
         raise ValueError("no evaluation results among the inputs; run `python -m benchmark evaluate RUN` first")
     rows = build_rows(results)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = {"md": out / "leaderboard.md", "csv": out / "leaderboard.csv", "html": out / "leaderboard.html"}
-    attributes = attribute_table(results)
-    write_atomic(files["md"], markdown(rows, studies, attributes), durable=False)
+    attributes, sessions = attribute_table(results), session_table(found["sessions"])
+    write_atomic(files["md"], markdown(rows, studies, attributes, sessions), durable=False)
     write_atomic(files["csv"], csv_text(rows), durable=False)
-    write_atomic(files["html"], html_text(rows, studies, attributes), durable=False)
+    write_atomic(files["html"], html_text(rows, studies, attributes, sessions), durable=False)
+    if sessions:
+        files["sessions_csv"] = out / "leaderboard-sessions.csv"
+        write_atomic(files["sessions_csv"], sessions_csv(found["sessions"]), durable=False)
     return files
