@@ -4,7 +4,8 @@
 
 builds the dataset cache, trains the identity floor, the paper's two models and the models beyond
 the paper (SIM with the masked source at every scale, the where-and-how editor), trains the
-parse-and-render ceiling, evaluates them all on the test split, runs the five-grade preference study (imi vs imi_sim)
+parse-and-render ceiling, evaluates them all on the test split and on the multi-turn sessions (fed back
+and teacher forced, all models read together), runs the five-grade preference study (imi vs imi_sim)
 with SIMULATED raters through the Appen adapter (the paper's platform), draws the figures and
 writes the leaderboard, all under ``out/``. Rerunning continues where it stopped: finished runs
 are kept (training resumes from ``last.pt``), evaluations whose checkpoint did not change are kept.
@@ -43,8 +44,9 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
     from . import runs as runs_folder
     from .ceiling.model import train_ceiling
     from .evaluation.evaluate import evaluate
+    from .evaluation.sessions import evaluate_sessions_many
     from .report.figures import (attribute_bars, examples_by_phase, preference_bars, qualitative_grid,
-                                 validation_curves)
+                                 session_curves, session_strip, validation_curves)
     from .report.leaderboard import build_leaderboard
     from .preference.study import StudyOptions, collect_study, export_study, simulate_study
     from .training.train import TrainConfig, train
@@ -93,6 +95,16 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
         seconds[f"evaluate {name}"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    evaluated = {**runs, "parse_render": ceiling_run}
+    sessions_count = len(aimi.Sessions(root, size=size, progress=False))
+    expected = min(schedule.get("session_limit") or sessions_count, sessions_count)
+    stale = [run for run in evaluated.values() if not runs_folder.evaluated(run, "sessions", expected)]
+    if stale:
+        _say(f"evaluate {len(stale)} model(s) on {expected} multi-turn sessions (fed back and teacher forced)")
+        evaluate_sessions_many(stale, root, limit=schedule.get("session_limit") or 0, progress=progress)
+    seconds["evaluate sessions"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     study_dir = out / "study"
     _say(f"preference study imi vs imi_sim: export, SIMULATED raters ({config.platform} format), collect")
     export_study(runs["imi"], runs["imi_sim"], study_dir, "https://example.org/aimi-study",
@@ -111,6 +123,9 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
     paths += preference_bars([study], figures / "preference")
     paths += attribute_bars([json.loads(runs_folder.results_path(run, "test").read_text())
                              for run in (*runs.values(), ceiling_run)], figures / "edit-per-attribute")
+    paths += session_curves([json.loads(runs_folder.results_path(run, "sessions").read_text())
+                             for run in evaluated.values()], figures / "sessions-per-turn")
+    paths += session_strip([*trained, ceiling_run], figures / "session-strip", root=root)
     seconds["figures"] = time.perf_counter() - t0
 
     files = build_leaderboard([*runs.values(), ceiling_run, study_dir / "study.json"], out / "leaderboard")

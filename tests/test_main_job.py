@@ -24,9 +24,13 @@ def test_the_main_job_runs_the_whole_paper_and_resumes(tmp_path, data_root, caps
                 assert {"value", "low", "high", "n", "direction"} <= set(scores["edit_acc"])
         assert all(t["edit_acc"]["value"] == 0 for t in results["per_attribute"]["identity"].values()
                    if t["edit_acc"]["n"])
+        sessions = json.loads((out / "runs" / run.split("/")[-1] / "results-sessions.json").read_text())
+        assert sessions["n"] == 6 and set(sessions["variants"]) == {"fed_back", "teacher_forced"}
+        assert [t["turn"] for t in sessions["variants"]["fed_back"]["turns"]] == [1, 2, 3, 4, 5]
     study = json.loads((out / "study" / "study.json").read_text())
     assert study["simulated"] and study["ratings"] == 72
-    for name in ("validation-mse", "examples-by-phase", "qualitative", "preference", "edit-per-attribute"):
+    for name in ("validation-mse", "examples-by-phase", "qualitative", "preference", "edit-per-attribute",
+                 "sessions-per-turn", "session-strip"):
         assert (out / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
         assert (out / "figures" / f"{name}.pdf").is_file()
     leaderboard = (out / "leaderboard" / "leaderboard.md").read_text()
@@ -34,6 +38,8 @@ def test_the_main_job_runs_the_whole_paper_and_resumes(tmp_path, data_root, caps
     assert "| edit_film | paper+rendered |" in leaderboard
     assert "| parse_render | paper+rendered + renderer at inference |" in leaderboard
     assert "## Per changed attribute: edit / keep accuracy (smoke preset, test split)" in leaderboard
+    assert "## Multi-turn sessions (smoke preset, 6 sessions)" in leaderboard
+    assert summary["seconds"]["evaluate sessions"] > 0
     # the goals script reads the same result files (the thresholds are the issue's; smoke misses them)
     assert main(["goals", str(out / "runs" / "edit_film-smoke-0")]) == 0
     table = capsys.readouterr().out
