@@ -150,3 +150,41 @@ def test_the_page_edits_twice_keeps_history_and_shows_hostile_text_as_text(demo,
     page.screenshot(path=str(shot), full_page=True)
     if os.environ.get("AIMI_SCREENSHOT_DIR"):
         shutil.copy(shot, os.environ["AIMI_SCREENSHOT_DIR"])
+
+
+def test_the_api_serves_a_test_session_with_its_ground_truth(demo):
+    from aimi.release import load_release
+    from collection import AvatarSpec, render
+
+    status, answer = _post(demo, "/api/session", {"index": 3})
+    row = load_release()["sessions"][3]
+    assert status == 200 and answer["id"] == row["id"] and answer["simulated"] is True and answer["count"] == 300
+    assert np.array_equal(_pixels(answer["start"]), render(AvatarSpec.from_dict(row["start"]), 32))
+    assert [t["instruction"] for t in answer["turns"]] == [t["instruction"] for t in row["turns"]]
+    for turn, truth in zip(answer["turns"], row["turns"]):
+        assert np.array_equal(_pixels(turn["image"]), render(AvatarSpec.from_dict(truth["spec"]), 32))
+    for bad in ({"index": 300}, {"index": -1}, {"index": "2"}, {"index": True}):
+        status, answer = _post(demo, "/api/session", bad)
+        assert status == 400 and "from 0 to 299" in answer["error"]
+
+
+@pytest.mark.browser
+def test_the_page_replays_a_session_turn_by_turn_beside_its_ground_truth(demo, chromium):
+    from aimi.release import load_release
+    from playwright.sync_api import expect
+
+    page = chromium(demo, viewport={"width": 1150, "height": 900})
+    page.goto(demo + "/")
+    page.wait_for_selector("body[data-ready='1']", timeout=30000)
+    page.fill("#session-index", "2")
+    page.click("#replay-button")
+    expect(page.locator("#status")).to_have_text(re.compile("^Replayed session aimi-session-0002"), timeout=60000)
+    expect(page.locator("#history li")).to_have_count(6)
+    assert page.locator("#history img.truth").count() == 5
+    captions = page.locator("#history .caption").all_text_contents()
+    for k, turn in enumerate(load_release()["sessions"][2]["turns"], start=1):
+        assert captions[k].startswith(f'{k}. "{turn["instruction"]}"') and "ground truth" in captions[k]
+    assert page.locator("#results .truth-result img").count() == 1
+    # each turn edited the previous output: the five outputs are the chain, not five edits of the start
+    outputs = [page.locator("#history li").nth(k).locator("img").first.get_attribute("src") for k in range(6)]
+    assert len(set(outputs)) > 1

@@ -127,3 +127,72 @@ def test_the_leaderboard_and_the_figures_read_sessions_results(sessions, data_ro
                             tmp_path / "curves")
     strip = session_strip([tmp_path / "oracle"], tmp_path / "strip", session=2, root=data_root)
     assert all(p.stat().st_size > 1000 for p in [*curves, *strip])
+
+
+@pytest.fixture(scope="module")
+def session_pack(tmp_path_factory, data_root):
+    from benchmark.evaluation.session_pack import write_session_inputs
+
+    out = tmp_path_factory.mktemp("pack") / "inputs-sessions"
+    write_session_inputs(32, out, root=data_root)
+    return out
+
+
+def test_the_sessions_pack_holds_starts_and_instructions_only(session_pack, data_root):
+    from PIL import Image
+
+    manifest = json.loads((session_pack / "manifest.json").read_text())
+    assert manifest["n"] == 300 and manifest["turns"] == 5 and manifest["kind"] == "aimi-sessions-inputs"
+    assert sorted(p.name for p in session_pack.iterdir()) == ["README.txt", "manifest.json", "sessions.jsonl", "starts"]
+    lines = [json.loads(line) for line in (session_pack / "sessions.jsonl").read_text().splitlines()]
+    rows = aimi.Sessions(data_root, size=32, progress=False).rows
+    assert [set(line) for line in lines] == [{"id", "instructions"}] * 300
+    assert lines[4]["instructions"] == [t["instruction"] for t in rows[4]["turns"]]
+    start = np.asarray(Image.open(session_pack / "starts" / f"{rows[4]['id']}.png"))
+    assert np.array_equal(start, aimi.Sessions(data_root, size=32, progress=False)[4]["start"])
+    assert "OWN previous output" in (session_pack / "README.txt").read_text()
+
+
+def test_a_sessions_submission_scores_like_evaluate_and_bad_ones_get_one_line(session_pack, data_root, tmp_path, capsys):
+    from PIL import Image
+
+    from benchmark.evaluation.session_pack import score_session_submission
+    from benchmark.evaluation.submission import SubmissionError
+
+    data = aimi.Sessions(data_root, size=32, progress=False)
+    ids, truth = [r["id"] for r in data.rows], np.array(data.arrays()["image"])
+    # the ground truth as a PNG folder, 2x upscaled: BOX brings it back exactly; scores are perfect
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    for i, chain in zip(ids, truth):
+        for k, image in enumerate(chain, start=1):
+            Image.fromarray(image).resize((64, 64), Image.Resampling.NEAREST).save(folder / f"{i}.turn-{k}.png")
+    (folder / "model.json").write_text('{"name": "oracle", "track": "ground truth"}')
+    assert main(["score", str(folder), "--sessions", "--size", "32", "--data-root", str(data_root),
+                 "--out", str(tmp_path / "results-oracle.json")]) in (0, None)
+    results = json.loads((tmp_path / "results-oracle.json").read_text())
+    assert results["model"] == "oracle" and results["submission"]["resized_from"] == [64]
+    assert list(results["variants"]) == ["fed_back"] and turn_table(results, "fed_back", "all_edits") == [1.0] * 5
+    assert (tmp_path / "items-oracle.jsonl").is_file() and (tmp_path / "outputs-oracle.npz").is_file()
+    # the start at every turn, as an npz: the identity floor's numbers exactly
+    npz = tmp_path / "copy.npz"
+    np.savez(npz, ids=np.array(ids), images=np.repeat(np.array(data.arrays()["start"])[:, None], 5, axis=1))
+    copy = score_session_submission(npz, root=data_root, resamples=50)
+    for metric in ("mse", "edit_acc", "keep_acc", "all_edits"):
+        assert turn_table(copy, "fed_back", metric) == turn_table(copy, "fed_back", metric, "identity")
+    bad = {
+        "short.npz": (dict(ids=np.array(ids), images=truth[:, :3]), r"must be \(N, 5, S, S, 3\)"),
+        "missing.npz": (dict(ids=np.array(ids[:-2]), images=truth[:-2]), "2 of 300 sessions have no outputs"),
+        "float.npz": (dict(ids=np.array(ids), images=truth.astype(np.float32)), "save uint8"),
+        "twice.npz": (dict(ids=np.array([ids[0]] * 300), images=truth), "appear twice"),
+    }
+    for name, (arrays, message) in bad.items():
+        np.savez(tmp_path / name, **arrays)
+        with pytest.raises(SubmissionError, match=message):
+            score_session_submission(tmp_path / name, size=32, root=data_root)
+    (folder / f"{ids[3]}.turn-5.png").unlink()
+    with pytest.raises(SubmissionError, match="1 sessions lack turns"):
+        score_session_submission(folder, size=32, root=data_root)
+    (folder / "notes.txt").write_text("hi")
+    assert main(["score", str(folder), "--sessions", "--size", "32", "--data-root", str(data_root)]) == 1
+    assert "unexpected notes.txt" in capsys.readouterr().err

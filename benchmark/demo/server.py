@@ -7,6 +7,11 @@ The page (``static/``) talks to a small JSON API on 127.0.0.1:
     POST /api/avatar   {"seed": int} or {"spec": {...}}        -> {"spec", "image"}
     POST /api/edit     {"image": PNG/JPEG data URL, or "spec": {...}, "instruction": str,
                         "models": [ids]}                         -> {"results": [...], "unknown_words"}
+    POST /api/session  {"index": int}  a multi-turn test session  -> {"id", "start", "turns": [{"instruction",
+                        "attribute", "from_value", "to_value", "image" (the ground truth after the turn)}]}
+
+The page's "replay a session" sends the session's instructions one by one through ``/api/edit``,
+each from the previous output, and shows each turn's ground truth beside it.
 
 Images travel as ``data:image/png;base64,...`` URLs. One parser reads every request: a missing or
 non-ASCII Content-Length, bodies over ``MAX_BODY`` bytes or cut short, JSON that is invalid or
@@ -160,6 +165,23 @@ class Editor:
         except SpecError as error:
             raise RequestError(400, str(error)) from None
 
+    def session(self, body: dict) -> dict:
+        """A multi-turn test session (``aimi.load("sessions")``), rendered at the demo's size from
+        the shipped specs (no dataset cache needed)."""
+        from aimi.release import load_release
+        from collection import AvatarSpec, render
+
+        sessions = load_release()["sessions"]
+        index = body.get("index", 0)
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(sessions):
+            raise RequestError(400, f"index must be an integer from 0 to {len(sessions) - 1}")
+        row = sessions[index]
+        return {"id": row["id"], "index": index, "count": len(sessions),
+                "start": data_url(render(AvatarSpec.from_dict(row["start"]), self.size)),
+                "turns": [{"instruction": t["instruction"], "attribute": t["attribute"], "from_value": t["from_value"],
+                           "to_value": t["to_value"], "image": data_url(render(AvatarSpec.from_dict(t["spec"]), self.size))}
+                          for t in row["turns"]], "simulated": True}
+
     def avatar(self, body: dict) -> dict:
         from collection import render
 
@@ -287,10 +309,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         path = self.path.split("?", 1)[0]
         try:
-            if path not in ("/api/avatar", "/api/edit"):
+            actions = {"/api/avatar": self.editor.avatar, "/api/edit": self.editor.edit,
+                       "/api/session": self.editor.session}
+            if path not in actions:
                 raise RequestError(404, f"no such endpoint: {path}")
-            body = self._body()
-            answer = self.editor.avatar(body) if path == "/api/avatar" else self.editor.edit(body)
+            answer = actions[path](self._body())
             self._json(200, answer)
         except RequestError as error:
             self.close_connection = True

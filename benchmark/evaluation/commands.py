@@ -89,20 +89,28 @@ def compare(run_a, run_b, split):
 
 @click.command()
 @click.option("--split", default="test", show_default=True, type=click.Choice(SPLIT_NAMES))
+@click.option("--sessions", is_flag=True, help="The multi-turn sessions' pack instead (starts and instructions).")
 @click.option("--size", type=click.Choice(["32", "64", "128", "256"]), default="64", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="A new (or empty) folder.")
 @click.option("--data-root", type=click.Path(file_okay=False), default=None,
               help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
-def inputs(split, size, out, data_root):
+def inputs(split, sessions, size, out, data_root):
     """Write the inputs pack of a split: OUT/sources/<id>.png, OUT/instructions.jsonl (id,
     instruction), README.txt (how to submit) and manifest.json (hashes, versions). Nothing a model
-    may not see: no attribute, target or mask.
+    may not see: no attribute, target or mask. With --sessions: OUT/starts/<id>.png and
+    OUT/sessions.jsonl (id, instructions of every turn) instead.
 
+    \b
     Example: python -m benchmark inputs --split test --size 64 --out inputs-test
+             python -m benchmark inputs --sessions --size 64 --out inputs-sessions
     """
     from .inputs import write_inputs
+    from .session_pack import write_session_inputs
 
-    manifest = write_inputs(split, int(size), out, root=data_root)
+    if sessions:
+        manifest = write_session_inputs(int(size), out, root=data_root)
+    else:
+        manifest = write_inputs(split, int(size), out, root=data_root)
     click.echo(json.dumps({"out": out, **{k: manifest[k] for k in ("split", "size", "n", "data_version",
                                                                     "evaluator_version")}}))
 
@@ -110,13 +118,15 @@ def inputs(split, size, out, data_root):
 @click.command()
 @click.argument("submission", type=click.Path())
 @click.option("--split", default="test", show_default=True, type=click.Choice(SPLIT_NAMES))
+@click.option("--sessions", is_flag=True,
+              help="A multi-turn submission: <id>.turn-<k>.png per session and turn, or an .npz of (N, turns, S, S, 3).")
 @click.option("--size", type=click.Choice(["32", "64", "128", "256"]), default=None,
               help="Evaluation size (default: the submission's own).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="results-<name>.json (default: results-SPLIT.json beside the submission); items- and outputs- go beside it.")
 @click.option("--data-root", type=click.Path(file_okay=False), default=None,
               help="Dataset cache folder (default $AIMI_HOME or ~/.cache/aimi).")
-def score(submission, split, size, out, data_root):
+def score(submission, split, sessions, size, out, data_root):
     """Score anybody's outputs: a folder of <id>.png (optional <id>.mask.png, model.json) or an
     .npz of ids and images, with the evaluator `evaluate` uses. A bad submission gets one line
     naming the file and the fix, and nothing is written.
@@ -126,8 +136,16 @@ def score(submission, split, size, out, data_root):
              (run your model over inputs-test, write submission/<id>.png)
              python -m benchmark score submission --split test --out results-test.json
     """
+    from .session_pack import score_session_submission
+    from .sessions import turn_table
     from .submission import score_submission
 
+    if sessions:
+        results = score_session_submission(submission, int(size) if size else None, out, root=data_root)
+        click.echo(json.dumps({"submission": submission, "model": results["model"], "sessions": results["n"],
+                               **{f"fed_back_{m}": [round(v, 4) for v in turn_table(results, "fed_back", m)]
+                                  for m in ("edit_acc", "all_edits", "keep_acc")}}))
+        return
     results = score_submission(submission, split, int(size) if size else None, out, root=data_root)
     summary = {name: round(m["value"], 6) for name, m in results["metrics"].items() if m["value"] is not None}
     click.echo(json.dumps({"submission": submission, "model": results["model"], "n": results["n"], **summary,

@@ -170,18 +170,19 @@ def _json(value) -> float | None:
 
 
 def write_sessions(folder: str | Path, results: dict, items: list[dict], outputs: dict[str, np.ndarray],
-                   masks: dict[str, np.ndarray | None], ids: list[str]) -> Path:
-    """``results-sessions.json``, ``items-sessions.jsonl`` and ``outputs-sessions.npz`` (``id``,
-    one (N, T, S, S, 3) array per variant, ``<variant>_mask`` where the model predicts one)."""
+                   masks: dict[str, np.ndarray | None], ids: list[str], stem: str = STEM) -> Path:
+    """``results-<stem>.json``, ``items-<stem>.jsonl`` and ``outputs-<stem>.npz`` (``id``, one
+    (N, T, S, S, 3) array per variant, ``<variant>_mask`` where the model predicts one); the stem
+    is ``sessions`` unless a submitter names the results file otherwise."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(runs.items_path(folder, STEM), "".join(json.dumps(r, sort_keys=True) + "\n" for r in items),
+    write_atomic(runs.items_path(folder, stem), "".join(json.dumps(r, sort_keys=True) + "\n" for r in items),
                  durable=False)
     buffer = io.BytesIO()
     extra = {f"{v}_mask": m for v, m in masks.items() if m is not None}
     np.savez_compressed(buffer, id=np.asarray(ids), **outputs, **extra)
-    write_atomic(runs.outputs_path(folder, STEM), buffer.getvalue(), durable=False)
-    path = runs.results_path(folder, STEM)
+    write_atomic(runs.outputs_path(folder, stem), buffer.getvalue(), durable=False)
+    path = runs.results_path(folder, stem)
     write_json(path, results)
     return path
 

@@ -51,16 +51,18 @@ function renderCurrent() {
   list.replaceChildren();
   state.history.forEach((entry, index) => {
     const caption = index === 0 ? "start" : `${index}. "${entry.instruction}" (${entry.model})`;
+    const parts = [el("img", { src: entry.image, alt: caption })];
+    if (entry.truth) parts.push(el("img", { src: entry.truth, alt: "ground truth", class: "truth", title: "ground truth" }));
+    parts.push(el("span", { class: "caption", text: entry.truth ? `${caption} | right: ground truth` : caption }));
     const item = el("li", { class: index === state.current ? "history-step current" : "history-step",
-                            "data-step": String(index), title: "go to this step" },
-                    [el("img", { src: entry.image, alt: caption }), el("span", { class: "caption", text: caption })]);
+                            "data-step": String(index), title: "go to this step" }, parts);
     item.addEventListener("click", () => { state.current = index; renderCurrent(); });
     list.appendChild(item);
   });
 }
 
 function start(image, spec) {
-  state.history = [{ image, spec, instruction: null, model: null }];
+  state.history = [{ image, spec, instruction: null, model: null, truth: null }];
   state.current = 0;
   $("results").replaceChildren();
   $("results-instruction").textContent = "";
@@ -88,12 +90,18 @@ async function fromAttributes() {
 async function apply(event) {
   event.preventDefault();
   if (state.busy) return;
-  const instruction = $("instruction").value;
+  await applyInstruction($("instruction").value, null);
+}
+
+// one edit of the current step; ``truth`` (a data URL or null) is shown beside it (session replay).
+// Returns whether it succeeded.
+async function applyInstruction(instruction, truth) {
   const models = selectedModels();
-  if (!instruction.trim()) { setStatus("Type an instruction first.", true); return; }
-  if (!models.length) { setStatus("Tick at least one model.", true); return; }
+  if (!instruction.trim()) { setStatus("Type an instruction first.", true); return false; }
+  if (!models.length) { setStatus("Tick at least one model.", true); return false; }
   state.busy = true;
   $("apply").disabled = true;
+  $("replay-button").disabled = true;
   // the server queues edits for its models: a busy server answers late, not never
   setStatus("Editing… (waiting for the models)", false, true);
   try {
@@ -115,18 +123,47 @@ async function apply(event) {
         el("h3", { text: `${result.model}: ${(100 * result.changed_share).toFixed(1)}% of pixels changed` }),
         ...figures]));
     }
+    if (truth) {
+      box.appendChild(el("div", { class: "result truth-result" }, [
+        el("h3", { text: "ground truth of this turn (rendered from the session's spec)" }),
+        figure(truth, "ground truth", `aimi-step-${next}-truth.png`)]));
+    }
     // the first model's output is the next step; later steps replace any steps after this one
     state.history = state.history.slice(0, state.current + 1);
-    state.history.push({ image: answer.results[0].output, instruction: answer.instruction, model: answer.results[0].model });
+    state.history.push({ image: answer.results[0].output, instruction: answer.instruction,
+                         model: answer.results[0].model, truth });
     state.current = state.history.length - 1;
     renderCurrent();
     setStatus(`Applied with ${answer.results.length} model(s).`);
+    return true;
   } catch (error) {
     setStatus(error.message, true);
+    return false;
   } finally {
     state.busy = false;
     $("apply").disabled = false;
+    $("replay-button").disabled = false;
   }
+}
+
+async function replay(event) {
+  event.preventDefault();
+  if (state.busy) return;
+  let session;
+  try {
+    session = await api("/api/session", { index: Number($("session-index").value) });
+  } catch (error) {
+    setStatus(error.message, true);
+    return;
+  }
+  start(session.start, null);
+  for (const [k, turn] of session.turns.entries()) {
+    $("instruction").value = turn.instruction;
+    setStatus(`Session ${session.id}, turn ${k + 1} of ${session.turns.length}…`, false, true);
+    if (!(await applyInstruction(turn.instruction, turn.image))) return;
+  }
+  setStatus(`Replayed session ${session.id}: ${session.turns.length} turns, each from the previous output ` +
+            "(instructions simulated); the ground truth is beside each step in the history.");
 }
 
 async function init() {
@@ -153,6 +190,7 @@ async function init() {
   }
   $("random").addEventListener("click", () => randomAvatar().catch((e) => setStatus(e.message, true)));
   $("edit").addEventListener("submit", apply);
+  $("replay").addEventListener("submit", replay);
   $("back").addEventListener("click", () => {
     if (state.current > 0) { state.current -= 1; renderCurrent(); }
   });
