@@ -60,7 +60,7 @@ def test_a_smoke_run_writes_its_folder_and_safe_checkpoints(tmp_path, data_root)
                  "--data-root", str(data_root)]) == 0
     config = json.loads((run / "config.json").read_text())
     assert config["model"] == "imi_sim" and config["model_config"]["sim"] is True
-    assert config["data"]["version"] == 1 and config["data"]["vocab_size"] == 881
+    assert config["data"]["version"] == 2 and config["data"]["vocab_size"] == 881
     assert config["train"]["phases"] == 4 and "torch" in config["versions"]
     metrics = _metrics(run)
     assert [m["phase"] for m in metrics] == [2, 4]
