@@ -10,7 +10,7 @@ import click
 from collection.cli import run_click
 from collection.render.compose import SIZES
 
-from .release import SPLITS, ReleaseError, load_release
+from .release import SESSIONS, SPLITS, ReleaseError, load_release
 
 _root = click.option("--root", default=None, type=click.Path(file_okay=False),
                      help="Cache folder (default: $AIMI_HOME or ~/.cache/aimi).")
@@ -42,8 +42,8 @@ def info() -> None:
 
 
 def _splits_and_sizes(command):
-    command = click.option("--split", "splits", type=click.Choice(SPLITS), multiple=True,
-                           help="Split(s) (default: all).")(command)
+    command = click.option("--split", "splits", type=click.Choice([*SPLITS, SESSIONS]), multiple=True,
+                           help="Split(s), or the multi-turn sessions (default: the three splits).")(command)
     command = click.option("--size", "sizes", type=click.Choice([str(s) for s in SIZES]), multiple=True,
                            help="Size(s) in px (default: 64).")(command)
     return _root(command)
