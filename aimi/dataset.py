@@ -169,13 +169,8 @@ class Sessions:
                             for a in SESSION_ARRAYS}
         return self._arrays
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_arrays"] = None
-        return state
-
-    def __len__(self) -> int:
-        return len(self.rows)
+    __getstate__ = AIMI.__getstate__     # workers reopen the memory maps
+    __len__ = AIMI.__len__
 
     def __getitem__(self, index: int) -> dict:
         if not -len(self) <= index < len(self):

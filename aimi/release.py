@@ -87,3 +87,7 @@ def ship(release: str | Path, dest: str | Path | None = None) -> Path:
     for name in (*SHIPPED, "manifest.json"):
         shutil.copyfile(release / name, dest / name)
     return dest
+
+
+__all__ = ["DATA_VERSION", "GZIPPED", "SESSIONS", "SHIPPED", "SPLITS", "TRIPLETS_VERSION", "ReleaseError", "check_part",
+           "check_split", "data_dir", "load_release", "part_rows", "ship", "split_rows"]

@@ -31,7 +31,6 @@ import numpy as np
 
 from collection.files import write_json
 
-from .. import runs
 from .score import EVALUATOR_VERSION
 from .sessions import STEM, score_sessions, write_sessions
 from .stats import RESAMPLES
@@ -204,37 +203,18 @@ def score_session_submission(submission: str | Path, size: int | None = None, ou
     """Check a sessions submission whole, score its fed-back chains and write ``out`` (default
     ``results-sessions.json`` beside it) with ``items-`` and ``outputs-`` beside it."""
     import aimi
-    from aimi import SIZES
 
-    from .submission import _preset_of
+    from .submission import check_size, submission_about, submission_paths
 
-    path = Path(submission)
-    if not path.exists():
-        raise SubmissionError(f"{path} does not exist; give a folder of <id>.turn-<k>.png or an .npz")
-    if path.is_file() and path.suffix != ".npz":
-        raise SubmissionError(f"{path} is a file but not an .npz; give a folder of <id>.turn-<k>.png or an .npz")
-    out = Path(out) if out else (path.parent / f"results-{STEM}.json")
-    folder, stem = out.parent, out.name.removeprefix("results-").removesuffix(".json")
-    if not stem or out != runs.results_path(folder, stem):
-        raise SubmissionError(f"--out must be named results-<name>.json (the leaderboard reads those), got {out.name}")
-    size = size or _native_size(path)
-    if size not in SIZES:
-        raise SubmissionError(f"evaluation size {size} is not one the data comes at ({', '.join(map(str, SIZES))}); "
-                              "pass --size")
+    path, folder, stem = submission_paths(submission, out, STEM, "<id>.turn-<k>.png")
+    size = check_size(size or _native_size(path))
     sessions = aimi.Sessions(root, size=size, progress=False)
     expected = [r["id"] for r in sessions.rows]
     read = read_session_npz if path.is_file() else read_session_folder
     found = read(path, expected, sessions.turns, size)
     arrays = sessions.arrays()
     start, truth = np.array(arrays["start"]), np.array(arrays["image"])
-    model = found["model"]
-    about = {"model": model.get("name") or path.stem, "preset": _preset_of(size), "seed": None, "run": None,
-             "split": STEM, "limited": False, "data_version": aimi.DATA_VERSION, "instructions": "simulated",
-             "code_version": runs.versions().get("aimi"), "git": runs.git_state(),
-             "training_data": model.get("track") or "undeclared", "uses_renderer_at_inference": False,
-             "submission": {"format": found["format"], "sha256": found["sha256"], "size": size,
-                            "resized_from": [s for s in found["sides"] if s != size] or None,
-                            "resize_filter": "PIL.Image.BOX", **model}}
+    about = submission_about(found, path, size, STEM)
     results, items = score_sessions({"fed_back": found["outputs"]}, sessions.rows, start, truth, about, resamples)
     write_sessions(folder, results, items, {"fed_back": found["outputs"]}, {"fed_back": None}, expected, stem)
     return results

@@ -253,31 +253,46 @@ def native_size(path: Path) -> int:
         return png_header(f.read(33), first.name)[0]
 
 
+def submission_paths(submission: str | Path, out: str | Path | None, default_stem: str,
+                     what: str) -> tuple[Path, Path, str]:
+    """(the submission, the folder of the results, their stem) after the checks every submission
+    gets: it exists, is a folder or an ``.npz``, and ``out`` is named ``results-<stem>.json``.
+    ``what``: the folder's files, for the messages."""
+    path = Path(submission)
+    if not path.exists():
+        raise SubmissionError(f"{path} does not exist; give a folder of {what} or an .npz")
+    if path.is_file() and path.suffix != ".npz":
+        raise SubmissionError(f"{path} is a file but not an .npz; give a folder of {what} or an .npz")
+    out = Path(out) if out else (path.parent / f"results-{default_stem}.json")
+    folder, stem = out.parent, out.name.removeprefix("results-").removesuffix(".json")
+    if not stem or out != runs.results_path(folder, stem):
+        raise SubmissionError(f"--out must be named results-<name>.json (the leaderboard reads those), got {out.name}")
+    return path, folder, stem
+
+
+def check_size(size: int) -> int:
+    from aimi import SIZES
+
+    if size not in SIZES:
+        raise SubmissionError(f"evaluation size {size} is not one the data comes at ({', '.join(map(str, SIZES))}); "
+                              "pass --size")
+    return size
+
+
 def score_submission(submission: str | Path, split: str = "test", size: int | None = None,
                      out: str | Path | None = None, root=None, resamples: int = RESAMPLES) -> dict:
     """Check ``submission`` whole, score it on ``split`` at ``size`` (default: its own size) and
     write ``out`` (default ``results-<split>.json`` beside it), with ``items-`` and ``outputs-``
     files beside ``out``; returns the results (the schema of ``evaluate``)."""
     import aimi
-    from aimi import SIZES, SPLITS
+    from aimi import SPLITS
 
     from .evaluate import split_specs
 
-    path = Path(submission)
-    if not path.exists():
-        raise SubmissionError(f"{path} does not exist; give a folder of <id>.png or an .npz")
-    if path.is_file() and path.suffix != ".npz":
-        raise SubmissionError(f"{path} is a file but not an .npz; give a folder of <id>.png or an .npz")
+    path, folder, stem = submission_paths(submission, out, split, "<id>.png")
     if split not in SPLITS:
         raise SubmissionError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
-    out = Path(out) if out else (path.parent / f"results-{split}.json")
-    folder, stem = out.parent, out.name.removeprefix("results-").removesuffix(".json")
-    if not stem or out != runs.results_path(folder, stem):
-        raise SubmissionError(f"--out must be named results-<name>.json (the leaderboard reads those), got {out.name}")
-    size = size or native_size(path)
-    if size not in SIZES:
-        raise SubmissionError(f"evaluation size {size} is not one the data comes at ({', '.join(map(str, SIZES))}); "
-                              "pass --size")
+    size = check_size(size or native_size(path))
     dataset = aimi.AIMI(root, split, size, progress=False)
     expected = [r["id"] for r in dataset.rows]
     def others() -> dict[str, set]:
@@ -286,18 +301,25 @@ def score_submission(submission: str | Path, split: str = "test", size: int | No
     read = read_npz if path.is_file() else read_folder
     found = read(path, expected, size, others)
     arrays = dataset.__getitems__(list(range(len(expected))))
-    model = found["model"]
-    about = {"model": model.get("name") or path.stem, "preset": _preset_of(size), "seed": None, "run": None,
-             "split": split, "limited": False, "data_version": aimi.DATA_VERSION, "instructions": "simulated",
-             "code_version": runs.versions().get("aimi"), "git": runs.git_state(),
-             "training_data": model.get("track") or "undeclared", "uses_renderer_at_inference": False,
-             "submission": {"format": found["format"], "sha256": found["sha256"], "size": size,
-                            "resized_from": [s for s in found["sides"] if s != size] or None,
-                            "resize_filter": "PIL.Image.BOX", "masks": found["masks"] is not None, **model}}
+    about = submission_about(found, path, size, split, masks=found["masks"] is not None)
     results, items = score_outputs(found["outputs"], found["masks"], arrays, split_specs(dataset, len(expected)),
                                    about, resamples)
     write_scored(folder, stem, results, items, found["outputs"], found["masks"], expected)
     return results
+
+
+def submission_about(found: dict, path: Path, size: int, split: str, **details) -> dict:
+    """What a result says of a submission it scored (its declared model, hashes, resizing)."""
+    import aimi
+
+    model = found["model"]
+    return {"model": model.get("name") or path.stem, "preset": _preset_of(size), "seed": None, "run": None,
+            "split": split, "limited": False, "data_version": aimi.DATA_VERSION, "instructions": "simulated",
+            "code_version": runs.versions().get("aimi"), "git": runs.git_state(),
+            "training_data": model.get("track") or "undeclared", "uses_renderer_at_inference": False,
+            "submission": {"format": found["format"], "sha256": found["sha256"], "size": size,
+                           "resized_from": [s for s in found["sides"] if s != size] or None,
+                           "resize_filter": "PIL.Image.BOX", **details, **model}}
 
 
 def _preset_of(size: int) -> str:
@@ -307,5 +329,5 @@ def _preset_of(size: int) -> str:
     return next((name for name, p in PRESETS.items() if p.size == size and name != "smoke"), f"{size}px")
 
 
-__all__ = ["MAX_PIXELS", "MAX_SIDE", "SubmissionError", "decode_png", "native_size", "png_header", "read_folder",
-           "read_npz", "score_submission"]
+__all__ = ["MAX_PIXELS", "MAX_SIDE", "SubmissionError", "check_size", "decode_png", "native_size", "png_header",
+           "read_folder", "read_npz", "score_submission", "submission_paths"]
