@@ -44,6 +44,7 @@ def test_the_main_job_runs_the_whole_paper_and_resumes(tmp_path, data_root, caps
     assert main(["goals", str(out / "runs" / "edit_film-smoke-0")]) == 0
     table = capsys.readouterr().out
     assert "edit accuracy, test" in table and "mse / identity mse, test" in table and "training minutes" in table
+    assert "sessions: test edit - all edits after turn 5" in table and "sessions: keep fall per turn" in table
     # a rerun keeps what is done: same leaderboard, no retraining
     before = (out / "runs" / "imi-smoke-0" / "last.pt").stat().st_mtime_ns
     assert main(["main", "--preset", "smoke", "--out", str(out), "--data-root", str(data_root)]) == 0

@@ -3,8 +3,9 @@
     python -m benchmark goals RUN [RUN ...] [--instructions STEM]
 
 RUNs are seeds of one model, each evaluated on the test split (``results-test.json``) and, for
-the free-phrasing goal, with ``--instructions`` (``results-instructions-STEM.json``). Each goal
-is printed with the mean over seeds, the threshold and whether it holds.
+the free-phrasing goal, with ``--instructions`` (``results-instructions-STEM.json``); where every
+run also has ``results-sessions.json`` (``evaluate --sessions``), the multi-turn goals follow. Each
+goal is printed with the mean over seeds, the threshold and whether it holds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from .. import runs
 
 EDIT, EDIT_EACH, KEEP, MSE_RATIO, MINUTES, PHRASING = 0.90, 0.75, 0.98, 0.30, 20.0, 0.80
+SESSION_GAP, KEEP_FALL = 0.10, 0.01    # all edits after the last turn within 10 points of one-step edit; keep -1 point a turn
 MIN_ITEMS = 10
 
 
@@ -53,8 +55,33 @@ def goals(run_folders, instructions: str | None = None) -> list[dict]:
         share = mean([f["metrics"]["edit_acc"]["value"] for f in free]) / edit if edit else 0.0
         rows.append({"goal": f"free-phrasing edit / test edit ({instructions})", "value": share,
                      "threshold": f">= {PHRASING}", "holds": share >= PHRASING})
+    if all(runs.results_path(r, "sessions").is_file() for r in folders):
+        rows += session_goals([json.loads(runs.results_path(r, "sessions").read_text()) for r in folders], edit)
     for row in rows:
         row["seeds"] = len(folders)
+    return rows
+
+
+def session_goals(sessions: list[dict], edit: float) -> list[dict]:
+    """The multi-turn goals (fed back): "all edits so far" after the last turn within
+    ``SESSION_GAP`` of the one-step test edit accuracy ``edit``, and keep accuracy falling by at
+    most ``KEEP_FALL`` a turn (its mean fall from turn 1 to the last); the teacher-forced figure
+    beside it as context."""
+    from ..evaluation.sessions import turn_table
+
+    def mean(variant, metric, turn):
+        return float(np.mean([turn_table(s, variant, metric)[turn] for s in sessions if variant in s["variants"]]))
+
+    turns = sessions[0]["turns"]
+    last = mean("fed_back", "all_edits", -1)
+    fall = (mean("fed_back", "keep_acc", 0) - mean("fed_back", "keep_acc", -1)) / max(turns - 1, 1)
+    rows = [{"goal": f"sessions: test edit - all edits after turn {turns}", "value": edit - last,
+             "threshold": f"<= {SESSION_GAP}", "holds": edit - last <= SESSION_GAP},
+            {"goal": "sessions: keep fall per turn (fed back)", "value": fall, "threshold": f"<= {KEEP_FALL}",
+             "holds": fall <= KEEP_FALL}]
+    if all("teacher_forced" in s["variants"] for s in sessions):
+        rows.append({"goal": f"sessions: all edits after turn {turns}, teacher forced", "value":
+                     mean("teacher_forced", "all_edits", -1), "threshold": "(context)", "holds": None})
     return rows
 
 
