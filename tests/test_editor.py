@@ -82,6 +82,15 @@ def test_rendered_pairs_are_a_function_of_their_place_and_skip_held_out_avatars(
     assert not np.array_equal(c["source"], a["source"])
 
 
+def test_a_rendered_focus_makes_every_other_pair_change_one_of_its_attributes():
+    focus = ("eyebrows", "top")
+    stream = RenderedPairs(32, ["<pad>", "<unk>"], 0.5, focus=focus)
+    pairs = [stream.pair(0, index) for index in range(12)]
+    assert all(p["attribute"] in focus for p in pairs[1::2])
+    assert [p["attribute"] for p in pairs[::2]] == [RenderedPairs(32, ["<pad>", "<unk>"], 0.5).pair(0, i)["attribute"]
+                                                    for i in range(0, 12, 2)]          # the others are unchanged
+
+
 def test_described_changes_are_a_function_of_their_place_admitted_and_skip_held_out_avatars():
     from benchmark.ceiling.model import allowed
 

@@ -26,14 +26,18 @@ class RenderedPairs:
     """``mix(items, seed, phase, step, rank)``: the batch ``items`` (``AIMI.__getitems__``) with
     its last ``share`` replaced by rendered pairs; a list of per-item dicts for ``aimi.collate``."""
 
-    def __init__(self, size: int, vocabulary: list[str], share: float, exclude: set[str] = frozenset()):
+    def __init__(self, size: int, vocabulary: list[str], share: float, exclude: set[str] = frozenset(),
+                 focus: tuple[str, ...] = ()):
         self.size, self.vocabulary, self.share, self.exclude = size, vocabulary, share, set(exclude)
+        self.focus = tuple(focus)      # every other rendered pair changes one of these attributes
         self.panel = [w for w in make_panel(0, 60) if w.persona != "spammer"]
 
     def pair(self, seed: int, index: int) -> dict:
         """Rendered pair ``index`` of ``seed`` as a dataset item (held-out avatars skipped)."""
+        allowed = self.focus if self.focus and index % 2 else None
         for attempt in range(100):
-            pair, source, target, mask = make_pair(SEED_OFFSET + seed, index + attempt * 10 ** 9, self.size)
+            pair, source, target, mask = make_pair(SEED_OFFSET + seed, index + attempt * 10 ** 9, self.size,
+                                                   attributes=allowed)
             if pair.source.id not in self.exclude and pair.target.id not in self.exclude:
                 break
         else:

@@ -69,6 +69,7 @@ class TrainConfig:
     autoencode: bool = True           # the paper's phases without instruction (False: every phase with)
     rendered: float = 0.0             # share of each instruction batch rendered fresh by the project's
                                       # renderer (never a validation or test spec); 0 = the paper's data only
+    rendered_focus: str = ""          # comma-separated attributes: every other rendered pair changes one of them
     model_overrides: dict = field(default_factory=dict)
 
     @classmethod
@@ -89,6 +90,16 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 <= self.rendered <= 1:
             raise ValueError(f"rendered is a share of each batch, between 0 and 1; got {self.rendered}")
+        if self.rendered_focus:
+            from collection.pairs import check_attributes
+
+            check_attributes(self.focus_attributes)
+            if not self.rendered:
+                raise ValueError("rendered_focus chooses among rendered pairs; set rendered too (e.g. 0.5)")
+
+    @property
+    def focus_attributes(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.rendered_focus.split(",") if a.strip())
 
     @property
     def training_data(self) -> str:
@@ -269,7 +280,8 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
 
             bar = tqdm(total=config.phases, initial=start, desc=f"train {config.model}", unit="phase",
                        dynamic_ncols=True)
-        rendered = (RenderedPairs(size, train_set.vocabulary, config.rendered, exclude=held_out_specs(root, size))
+        rendered = (RenderedPairs(size, train_set.vocabulary, config.rendered, exclude=held_out_specs(root, size),
+                                  focus=config.focus_attributes)
                     if config.rendered else None)
         sums = {kind: {name: 0.0 for name in names} for kind in (AUTOENCODE, INSTRUCT)}
         counts = {AUTOENCODE: 0, INSTRUCT: 0}
