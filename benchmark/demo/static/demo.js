@@ -2,7 +2,7 @@
 // (never innerHTML), so an instruction like <script>...</script> shows as text.
 "use strict";
 
-const state = { info: null, history: [], current: -1, busy: false };
+const state = { info: null, history: [], current: -1, busy: false, replaying: false };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, props = {}, children = []) {
@@ -89,7 +89,7 @@ async function fromAttributes() {
 
 async function apply(event) {
   event.preventDefault();
-  if (state.busy) return;
+  if (state.busy || state.replaying) return;
   await applyInstruction($("instruction").value, null);
 }
 
@@ -148,22 +148,23 @@ async function applyInstruction(instruction, truth) {
 
 async function replay(event) {
   event.preventDefault();
-  if (state.busy) return;
-  let session;
+  if (state.busy || state.replaying) return;
+  state.replaying = true;       // no other edit or replay until this one is done
   try {
-    session = await api("/api/session", { index: Number($("session-index").value) });
+    const session = await api("/api/session", { index: Number($("session-index").value) });
+    start(session.start, null);
+    for (const [k, turn] of session.turns.entries()) {
+      $("instruction").value = turn.instruction;
+      setStatus(`Session ${session.id}, turn ${k + 1} of ${session.turns.length}…`, false, true);
+      if (!(await applyInstruction(turn.instruction, turn.image))) return;
+    }
+    setStatus(`Replayed session ${session.id}: ${session.turns.length} turns, each from the previous output ` +
+              "(instructions simulated); the ground truth is beside each step in the history.");
   } catch (error) {
     setStatus(error.message, true);
-    return;
+  } finally {
+    state.replaying = false;
   }
-  start(session.start, null);
-  for (const [k, turn] of session.turns.entries()) {
-    $("instruction").value = turn.instruction;
-    setStatus(`Session ${session.id}, turn ${k + 1} of ${session.turns.length}…`, false, true);
-    if (!(await applyInstruction(turn.instruction, turn.image))) return;
-  }
-  setStatus(`Replayed session ${session.id}: ${session.turns.length} turns, each from the previous output ` +
-            "(instructions simulated); the ground truth is beside each step in the history.");
 }
 
 async function init() {
