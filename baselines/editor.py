@@ -26,6 +26,7 @@ from torch import nn
 from torch.nn import functional as F
 
 FUSIONS = ("film", "tirg")
+PROPOSALS = ("absolute", "residual")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class EditorConfig:
     embedding: int = 64             # word embedding
     vocab_size: int = 1892          # training sets it from the dataset's vocabulary
     fusion: str = "film"            # "film" or "tirg"
+    proposal: str = "absolute"      # "absolute": sigmoid(rgb head); "residual": source + tanh(rgb head), clamped
     attribute_values: tuple = ()    # values per attribute in schema order (the auxiliary head's classes)
     # losses (read by baselines.objective.editor_loss; recorded with every run)
     l1_weight: float = 1.0          # L1(output, target) over the whole image
@@ -55,6 +57,8 @@ class EditorConfig:
             raise ValueError(f"convs must be 1 or 2, got {self.convs}")
         if self.fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
+        if self.proposal not in PROPOSALS:
+            raise ValueError(f"proposal must be one of {', '.join(PROPOSALS)}, got {self.proposal!r}")
         for name in ("channels", "hidden", "embedding", "vocab_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
@@ -180,7 +184,8 @@ class Editor(nn.Module):
         for k in reversed(range(self.cfg.levels - 1)):
             x = F.interpolate(x, scale_factor=2, mode="nearest")
             x = self.up[k](torch.cat([x, skips[k]], dim=1), t)
-        proposal = torch.sigmoid(self.rgb(x))
+        raw = self.rgb(x)
+        proposal = torch.sigmoid(raw) if self.cfg.proposal == "absolute" else (source + torch.tanh(raw)).clamp(0, 1)
         logit = self.keep(x)
         if tokens is None:
             logit = torch.full_like(logit, 20.0)     # no instruction: keep everything
@@ -190,4 +195,4 @@ class Editor(nn.Module):
                 "logits": self.aux(t) if self.aux is not None else None}
 
 
-__all__ = ["Editor", "EditorConfig", "FUSIONS", "Fusion", "Stage", "TextEncoder"]
+__all__ = ["Editor", "EditorConfig", "FUSIONS", "Fusion", "PROPOSALS", "Stage", "TextEncoder"]

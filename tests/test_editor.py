@@ -102,3 +102,19 @@ def test_described_changes_are_a_function_of_their_place_admitted_and_skip_held_
     assert text and allowed(labels, source)[labels.index((name, value))]      # visible, and to another value
     skipped = RenderedPairs(32, ["<pad>", "<unk>"], 1.0, exclude={source.id}).described(0, 3)
     assert skipped[3] != source
+
+
+def test_a_residual_proposal_starts_from_the_source_and_stays_in_range():
+    from baselines.editor import Editor, EditorConfig
+
+    model = Editor(EditorConfig(proposal="residual", vocab_size=12))
+    torch.nn.init.zeros_(model.rgb.weight)
+    torch.nn.init.zeros_(model.rgb.bias)
+    source = torch.rand(3, 3, 32, 32)
+    out = model(source, torch.ones(3, 4, dtype=torch.long), torch.tensor([4, 4, 2]))
+    assert torch.equal(out["generated"], source)            # delta 0: the proposal is the source
+    torch.nn.init.constant_(model.rgb.bias, 5.0)
+    out = model(source, torch.ones(3, 4, dtype=torch.long), torch.tensor([4, 4, 2]))
+    assert out["generated"].min() >= 0 and out["generated"].max() <= 1
+    with pytest.raises(ValueError, match="proposal must be one of absolute, residual"):
+        EditorConfig(proposal="delta")
