@@ -140,9 +140,8 @@ def _render_sessions(rows: list[dict], size: int) -> dict[str, np.ndarray]:
     images = render_batch([AvatarSpec.from_dict(t["spec"]) for r in rows for t in r["turns"]], size)
     images = images.reshape(len(rows), turns, size, size, 3)
     previous = np.concatenate([starts[:, None], images[:, :-1]], axis=1)
-    return {"start": starts, "image": images,
-            "mask_previous": (previous == images).all(axis=-1).astype(np.uint8),
-            "mask_start": (starts[:, None] == images).all(axis=-1).astype(np.uint8)}
+    return {"start": starts, "image": images, "mask_previous": change_mask(previous, images),
+            "mask_start": change_mask(np.broadcast_to(starts[:, None], images.shape), images)}
 
 
 def materialize(split: str, size: int = 64, root: str | Path | None = None, progress: bool = True) -> Path:

@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,7 @@ from collection.files import write_json
 from .score import EVALUATOR_VERSION
 from .sessions import STEM, score_sessions, write_sessions
 from .stats import RESAMPLES
-from .submission import (SubmissionError, _listed, _npz_bytes, _resize, decode_png, png_header,
+from .submission import (SubmissionError, _listed, _resize, check_npz_ids, decode_png, npz_arrays, png_header,
                          read_model_json)
 
 README = """AIMI sessions inputs pack: {n} multi-turn sessions of {turns} turns, {size} x {size} px (data {data_version}, evaluator {evaluator}).
@@ -154,21 +153,11 @@ def read_session_folder(folder: Path, expected: list[str], turns: int, size: int
 
 
 def read_session_npz(path: Path, expected: list[str], turns: int, size: int) -> dict:
-    data = _npz_bytes(path)
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (ValueError, OSError, EOFError) as e:
-        raise SubmissionError(f"{path} could not be read as .npz without pickle ({e}); save it with "
-                              "np.savez(path, ids=np.array(ids), images=uint8_array)") from None
+    data, arrays = npz_arrays(path)
     ids, images = arrays.get("ids", arrays.get("id")), arrays.get("images", arrays.get("fed_back"))
     if ids is None or images is None:
         raise SubmissionError(f"{path} holds {sorted(arrays)}; it needs 'ids' and 'images' (N, {turns}, S, S, 3)")
-    if ids.dtype.kind != "U" or ids.ndim != 1:
-        raise SubmissionError(f"{path}: 'ids' must be a 1-d array of strings, got {ids.dtype} {ids.shape}")
-    twice = {i for i, c in Counter(ids.tolist()).items() if c > 1}
-    if twice:
-        raise SubmissionError(f"{path}: {len(twice)} ids appear twice or more ({_listed(twice)}); one chain per session")
+    check_npz_ids(path, ids, "one chain per session")
     if images.dtype != np.uint8:
         raise SubmissionError(f"{path}: 'images' is {images.dtype}; save uint8 values 0-255")
     if images.ndim != 5 or images.shape[1] != turns or images.shape[2] != images.shape[3] or images.shape[4] != 3 \
@@ -186,11 +175,11 @@ def read_session_npz(path: Path, expected: list[str], turns: int, size: int) -> 
 
 def _native_size(path: Path) -> int:
     if path.is_file():
-        with np.load(io.BytesIO(_npz_bytes(path)), allow_pickle=False) as npz:
-            key = "images" if "images" in npz.files else "fed_back"
-            if key not in npz.files or npz[key].ndim != 5:
-                raise SubmissionError(f"{path} has no 'images' of shape (N, turns, S, S, 3)")
-            return int(npz[key].shape[2])
+        arrays = npz_arrays(path)[1]
+        images = arrays.get("images", arrays.get("fed_back"))
+        if images is None or images.ndim != 5:
+            raise SubmissionError(f"{path} has no 'images' of shape (N, turns, S, S, 3)")
+        return int(images.shape[2])
     first = next((p for p in sorted(path.glob("*.turn-1.png"))), None)
     if first is None:
         raise SubmissionError(f"{path} holds no <id>.turn-1.png; write one PNG per session and turn")

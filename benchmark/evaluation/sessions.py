@@ -123,7 +123,8 @@ def score_sessions_many(models: list[dict[str, np.ndarray]], rows: list[dict], s
             if out.shape != truth.shape or out.dtype != np.uint8:
                 raise ValueError(f"{variant} outputs are {out.shape} {out.dtype}; expected {truth.shape} uint8")
             images[m, variant] = out
-            images["identity", variant] = _floor(variant, start, truth)
+    for variant in [v for v in VARIANTS if any(v in outputs for outputs in models)]:   # one floor each, shared
+        images["identity", variant] = _floor(variant, start, truth)
     keys = list(images)
     scores = {k: {m: np.full((n, turns), np.nan) for m in SESSION_METRICS} for k in keys}
     target = runs.to_images(np.array(truth).reshape(-1, *truth.shape[2:])).numpy()

@@ -188,24 +188,34 @@ def _npz_bytes(path: Path) -> bytes:
     return data
 
 
-def read_npz(path: Path, expected: list[str], size: int, other_splits: dict) -> dict:
+def npz_arrays(path: Path) -> tuple[bytes, dict[str, np.ndarray]]:
+    """(the file's bytes, its arrays), loaded without pickle after ``_npz_bytes``'s size check;
+    one ``SubmissionError`` line when it is not a readable .npz."""
     data = _npz_bytes(path)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
+            return data, {k: npz[k] for k in npz.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         raise SubmissionError(f"{path} could not be read as .npz without pickle ({e}); save it with "
                               "np.savez(path, ids=np.array(ids), images=uint8_array)") from None
-    ids, images = arrays.get("ids", arrays.get("id")), arrays.get("images", arrays.get("output"))
-    masks = arrays.get("masks", arrays.get("mask"))
-    if ids is None or images is None:
-        raise SubmissionError(f"{path} holds {sorted(arrays)}; it needs 'ids' and 'images' (and may hold 'masks')")
+
+
+def check_npz_ids(path: Path, ids: np.ndarray, fix: str) -> None:
+    """``ids`` must be a 1-d array of distinct strings; ``fix`` ends the duplicates' message."""
     if ids.dtype.kind != "U" or ids.ndim != 1:
         raise SubmissionError(f"{path}: 'ids' must be a 1-d array of strings, got {ids.dtype} {ids.shape}")
     duplicated = {i for i, count in Counter(ids.tolist()).items() if count > 1}
     if duplicated:
-        raise SubmissionError(f"{path}: {len(duplicated)} ids appear twice or more ({_listed(duplicated)}); "
-                              "give one output per id")
+        raise SubmissionError(f"{path}: {len(duplicated)} ids appear twice or more ({_listed(duplicated)}); {fix}")
+
+
+def read_npz(path: Path, expected: list[str], size: int, other_splits: dict) -> dict:
+    data, arrays = npz_arrays(path)
+    ids, images = arrays.get("ids", arrays.get("id")), arrays.get("images", arrays.get("output"))
+    masks = arrays.get("masks", arrays.get("mask"))
+    if ids is None or images is None:
+        raise SubmissionError(f"{path} holds {sorted(arrays)}; it needs 'ids' and 'images' (and may hold 'masks')")
+    check_npz_ids(path, ids, "give one output per id")
     if images.dtype.kind == "f" and not np.isfinite(images).all():
         raise SubmissionError(f"{path}: 'images' holds NaN or infinite values; save uint8 values 0-255")
     if images.dtype != np.uint8:
@@ -239,13 +249,11 @@ def _resize(array: np.ndarray, size: int) -> np.ndarray:
 def native_size(path: Path) -> int:
     """The side of a submission's first image (the default evaluation size)."""
     if path.is_file():
-        data = _npz_bytes(path)
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-                key = "images" if "images" in npz.files else "output"
-                return int(npz[key].shape[1])
-        except Exception:
-            raise SubmissionError(f"{path} could not be read as .npz; see `python -m benchmark score --help`") from None
+        arrays = npz_arrays(path)[1]
+        images = arrays.get("images", arrays.get("output"))
+        if images is None or images.ndim != 4:
+            raise SubmissionError(f"{path} has no 'images' of shape (N, S, S, 3); see `python -m benchmark score --help`")
+        return int(images.shape[1])
     first = next((p for p in sorted(path.glob("*.png")) if not p.name.endswith(".mask.png")), None)
     if first is None:
         raise SubmissionError(f"{path} holds no <id>.png; put one PNG per id of the inputs pack in it")
@@ -329,5 +337,5 @@ def _preset_of(size: int) -> str:
     return next((name for name, p in PRESETS.items() if p.size == size and name != "smoke"), f"{size}px")
 
 
-__all__ = ["MAX_PIXELS", "MAX_SIDE", "SubmissionError", "check_size", "decode_png", "native_size", "png_header",
-           "read_folder", "read_npz", "score_submission", "submission_paths"]
+__all__ = ["MAX_PIXELS", "MAX_SIDE", "SubmissionError", "check_npz_ids", "check_size", "decode_png", "native_size",
+           "npz_arrays", "png_header", "read_folder", "read_npz", "score_submission", "submission_paths"]
