@@ -3,13 +3,14 @@ at every scale, a keep-mask head supervised by the true change, and the output c
 through that mask (TIM-GAN's split of *where* from *how*, TIRG's / FiLM's fusion).
 
     t        = TextEnc(w_1..w_T)                       (B, 2 * hidden)   bidirectional GRU, last states
-    x_0      = [X_s, coords]                           (B, 5, S, S)      coordinates: the layout is fixed
+    logits   = Aux(t)                                  (B, sum of values) the (attribute, value) asked for
+    x_0      = [X_s, coords, softmax(logits) . M]      (B, 5 + K, S, S)  coordinates: the layout is fixed;
+                                                                         M: a learnt K x S x S map per class
     e_k      = Down_k(e_{k-1}) fused with t            (B, c * 2**k, S / 2**k, S / 2**k), k = 0..L-1
     d_k      = Up_k([d_{k+1}, e_k]) fused with t       the decoder, skips from the encoder
     proposal = sigmoid(Head_rgb(d_0))                  (B, 3, S, S)      *how*: the edited pixels
     keep     = sigmoid(Head_mask(d_0))                 (B, 1, S, S)      *where*: 1 = keep the source
     output   = keep * X_s + (1 - keep) * proposal
-    logits   = Aux(t)                                  (B, sum of values) the (attribute, value) asked for
 
 ``fusion`` chooses how t enters each stage: ``film`` (x * (1 + gamma(t)) + beta(t), FiLM) or
 ``tirg`` (a gated residual: sigmoid(gate([x, t])) * x + res([x, t]), TIRG). The auxiliary head is
@@ -25,7 +26,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from . import text as subwords
+
 FUSIONS = ("film", "tirg")
+TEXTS = ("words", "subword")
 PROPOSALS = ("absolute", "residual")
 
 
@@ -38,9 +42,14 @@ class EditorConfig:
     hidden: int = 128               # GRU state per direction
     embedding: int = 64             # word embedding
     vocab_size: int = 1892          # training sets it from the dataset's vocabulary
+    text: str = "words"             # "words": the release's word ids; "subword": the raw text as hashed
+                                    # character n-grams and colour names (baselines.text), for unseen words
+    buckets: int = 8192             # hashed subword ids (text="subword")
     fusion: str = "film"            # "film" or "tirg"
     proposal: str = "absolute"      # "absolute": sigmoid(rgb head); "residual": source + tanh(rgb head), clamped
     attribute_values: tuple = ()    # values per attribute in schema order (the auxiliary head's classes)
+    templates: int = 0              # channels of a learnt S x S map per (attribute, value) class, mixed by the
+                                    # auxiliary head's probabilities and given to the U-Net with the source (0: off)
     # losses (read by baselines.objective.editor_loss; recorded with every run)
     l1_weight: float = 1.0          # L1(output, target) over the whole image
     region_weight: float = 10.0     # L1(proposal, target) inside the true change, per changed pixel
@@ -57,12 +66,16 @@ class EditorConfig:
             raise ValueError(f"convs must be 1 or 2, got {self.convs}")
         if self.fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
+        if self.text not in TEXTS:
+            raise ValueError(f"text must be one of {', '.join(TEXTS)}, got {self.text!r}")
         if self.proposal not in PROPOSALS:
             raise ValueError(f"proposal must be one of {', '.join(PROPOSALS)}, got {self.proposal!r}")
-        for name in ("channels", "hidden", "embedding", "vocab_size"):
+        for name in ("channels", "hidden", "embedding", "vocab_size", "buckets"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         object.__setattr__(self, "attribute_values", tuple(int(v) for v in self.attribute_values))
+        if self.templates < 0:
+            raise ValueError(f"templates must be 0 (off) or a number of channels, got {self.templates}")
 
     @property
     def widths(self) -> list[int]:
@@ -124,16 +137,31 @@ class Stage(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    """Embedding (index 0 = ``<pad>``) + bidirectional GRU over packed sequences -> (B, 2 * hidden)."""
+    """Word vectors + bidirectional GRU over packed sequences -> (B, 2 * hidden). A word vector is
+    the embedding of its id (``text="words"``, index 0 = ``<pad>``), or (``"subword"``) the mean
+    embedding of its hashed pieces plus a projection of its colour (``baselines.text``'s rows)."""
 
     def __init__(self, cfg: EditorConfig):
         super().__init__()
-        self.embed = nn.Embedding(cfg.vocab_size, cfg.embedding, padding_idx=0)
+        self.subword = cfg.text == "subword"
+        self.embed = nn.Embedding(cfg.buckets if self.subword else cfg.vocab_size, cfg.embedding, padding_idx=0)
+        self.colour = nn.Linear(subwords.COLOUR, cfg.embedding) if self.subword else None
         self.gru = nn.GRU(cfg.embedding, cfg.hidden, batch_first=True, bidirectional=True)
+
+    def vectors(self, tokens: torch.Tensor) -> torch.Tensor:
+        if not self.subword:
+            return self.embed(tokens)                                   # (B, T) ids
+        if tokens.dim() != 3 or tokens.shape[2] != subwords.WIDTH:
+            raise ValueError(f"a subword model reads (B, T, {subwords.WIDTH}) rows of baselines.text.encode_texts, "
+                             f"got tokens of shape {tuple(tokens.shape)}")
+        ids = tokens[..., :subwords.PIECES]
+        count = (ids > 0).sum(-1, keepdim=True).clamp(min=1)
+        colour = tokens[..., subwords.PIECES:].float() / tokens.new_tensor([1, 255, 255, 255]).float()
+        return self.embed(ids).sum(2) / count + self.colour(colour)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         lengths = lengths.cpu().clamp(min=1)
-        packed = nn.utils.rnn.pack_padded_sequence(self.embed(tokens), lengths, batch_first=True,
+        packed = nn.utils.rnn.pack_padded_sequence(self.vectors(tokens), lengths, batch_first=True,
                                                    enforce_sorted=False)
         _, last = self.gru(packed)                  # (2, B, hidden)
         return torch.cat([last[0], last[1]], dim=1)
@@ -153,7 +181,7 @@ class Editor(nn.Module):
         text = 2 * cfg.hidden
         self.text = TextEncoder(cfg)
         widths = cfg.widths
-        self.down = nn.ModuleList([Stage(5 if k == 0 else widths[k - 1], widths[k], text, cfg.fusion, cfg.convs)
+        self.down = nn.ModuleList([Stage(5 + cfg.templates if k == 0 else widths[k - 1], widths[k], text, cfg.fusion, cfg.convs)
                                    for k in range(cfg.levels)])
         self.up = nn.ModuleList([Stage(widths[k] + widths[k + 1], widths[k], text, cfg.fusion, cfg.convs)
                                  for k in range(cfg.levels - 1)])
@@ -163,6 +191,11 @@ class Editor(nn.Module):
         nn.init.constant_(self.keep.bias, 2.0)      # starts near "keep everything"
         classes = sum(cfg.attribute_values)
         self.aux = nn.Linear(text, classes) if classes else None
+        if cfg.templates and not classes:
+            raise ValueError("templates are chosen by the (attribute, value) head; give attribute_values too")
+        # one learnt map per class: the avatar's layout is fixed, so "where an afro goes" is a place
+        self.template = (nn.Parameter(0.1 * torch.randn(classes, cfg.templates, cfg.size, cfg.size))
+                         if cfg.templates else None)
         ramp = torch.linspace(-1, 1, cfg.size)
         self.register_buffer("coords", torch.stack(torch.meshgrid(ramp, ramp, indexing="ij"))[None], persistent=False)
 
@@ -170,13 +203,22 @@ class Editor(nn.Module):
     def generator(self) -> nn.Module:
         return self
 
+    def encode_texts(self, texts) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(tokens, lengths)`` of raw instructions for a ``text="subword"`` model."""
+        tokens, lengths = subwords.encode_texts(texts, self.cfg.buckets)
+        return torch.as_tensor(tokens), torch.as_tensor(lengths)
+
     def forward(self, source: torch.Tensor, tokens=None, lengths=None, train_mask: bool = True) -> dict:
         b = source.shape[0]
         if tokens is None:
             t = source.new_zeros(b, 2 * self.cfg.hidden)
         else:
             t = self.text(tokens, lengths)
+        logits = self.aux(t) if self.aux is not None else None
         x = torch.cat([source, self.coords.expand(b, -1, -1, -1).to(source.dtype)], dim=1)
+        if self.template is not None:      # the classes' maps, weighted by how likely each was asked for
+            mixed = torch.einsum("bc,ckhw->bkhw", torch.softmax(logits.float(), dim=1), self.template)
+            x = torch.cat([x, mixed.to(source.dtype)], dim=1)
         skips = []
         for k, stage in enumerate(self.down):
             x = stage(x if k == 0 else F.avg_pool2d(x, 2), t)             # (B, w_k, S/2**k, S/2**k)
@@ -192,7 +234,7 @@ class Editor(nn.Module):
         keep = torch.sigmoid(logit)
         output = keep * source + (1 - keep) * proposal
         return {"output": output, "generated": proposal, "mask": keep, "mask_logit": logit, "phi_fc": t,
-                "logits": self.aux(t) if self.aux is not None else None}
+                "logits": logits}
 
 
-__all__ = ["Editor", "EditorConfig", "FUSIONS", "Fusion", "PROPOSALS", "Stage", "TextEncoder"]
+__all__ = ["Editor", "EditorConfig", "FUSIONS", "Fusion", "PROPOSALS", "Stage", "TEXTS", "TextEncoder"]

@@ -118,3 +118,68 @@ def test_a_residual_proposal_starts_from_the_source_and_stays_in_range():
     assert out["generated"].min() >= 0 and out["generated"].max() <= 1
     with pytest.raises(ValueError, match="proposal must be one of absolute, residual"):
         EditorConfig(proposal="delta")
+
+
+def test_subword_rows_share_pieces_across_typos_and_carry_colour_names():
+    from baselines import text
+
+    def shared(a, b):
+        pa, pb = set(text.pieces(a, 8192)), set(text.pieces(b, 8192))
+        return len(pa & pb) / len(pa)
+
+    assert shared("turbn", "turban") > 0.3 and shared("blond", "blonde") > 0.6 and shared("hat", "wavy") == 0
+    rows = text.encode_text("Make the cap CRIMSON, midnight blue!", 8192)
+    assert rows.shape == (6, text.WIDTH) and rows.dtype == np.int64
+    assert rows[0, 0] == text.pieces("make", 8192)[0] and not rows[:3, text.PIECES].any()     # no colour
+    assert rows[3, text.PIECES] == 1 and rows[3, text.PIECES + 1] > 2 * rows[3, text.PIECES + 3]  # crimson: red
+    assert text.colour_of("midnight", "blue") == text.colour_names()["midnight blue"]
+    assert text.colour_of(None, "minty") == text.colour_names()["mint"]
+    assert text.encode_text("", 8192).shape == (1, text.WIDTH)                          # one empty row
+    tokens, lengths = text.encode_texts(["red hair", "give her a big curly afro"], 8192)
+    assert tokens.shape == (2, 6, text.WIDTH) and lengths.tolist() == [2, 6] and not tokens[0, 2:].any()
+
+
+def test_a_subword_editor_reads_raw_text_through_the_harness_and_refuses_word_ids():
+    from benchmark.training.predict import predict_columns, text_inputs
+
+    torch.manual_seed(0)
+    model = get_model("edit_film", "smoke", data=DATA, text="subword", templates=2).eval()
+    columns = {"source": np.zeros((3, 32, 32, 3), np.uint8), "tokens": np.ones((3, 2), np.int64),
+               "lengths": np.array([2, 1, 2]), "instruction": ["make the hair crimson", "afro", "blnd hair"]}
+    tokens, lengths = text_inputs(model, columns)
+    assert tokens.shape == (3, 4, 28) and lengths.tolist() == [4, 1, 2]
+    out = predict_columns(model, columns, batch_size=2)
+    assert out["output"].shape == (3, 3, 32, 32)
+    with pytest.raises(ValueError, match="raw text"):
+        text_inputs(model, {k: v for k, v in columns.items() if k != "instruction"})
+    with pytest.raises(ValueError, match=r"\(B, T, 28\) rows"):
+        model(torch.zeros(1, 3, 32, 32), torch.ones(1, 3, dtype=torch.long), torch.tensor([3]))
+    words = get_model("edit_film", "smoke", data=DATA)
+    assert text_inputs(words, columns)[0].tolist() == [[1, 1], [1, 1], [1, 1]]       # word ids, as before
+
+
+def test_class_templates_are_mixed_by_the_heads_probabilities_and_learn():
+    from baselines.editor import Editor, EditorConfig
+
+    with pytest.raises(ValueError, match="attribute_values"):
+        Editor(EditorConfig(templates=4, vocab_size=12))
+    torch.manual_seed(0)
+    model = get_model("edit_film", "cpu", data=DATA, templates=4).train()
+    assert model.template.shape == (sum(DATA["attribute_values"]), 4, 32, 32)
+    source, target, mask, label = _pairs()
+    batch = {"source": source, "target": target, "mask": mask, "tokens": torch.randint(2, 50, (8, 6)),
+             "lengths": torch.full((8,), 6), "label": label}
+    before = model.template.detach().clone()
+    supervised_step(model, torch.optim.Adam(model.parameters(), lr=1e-3), batch, model.cfg)
+    assert not torch.equal(model.template.detach(), before)        # the image loss reaches the maps
+
+
+def test_cosine_decay_is_a_function_of_the_phase():
+    from benchmark.training.train import TrainConfig, lr_factor
+
+    config = TrainConfig.from_preset("edit_film", "smoke", phases=10, lr_decay="cosine")
+    factors = [lr_factor(config, p) for p in range(10)]
+    assert factors[0] == 1.0 and all(a > b for a, b in zip(factors, factors[1:])) and factors[-1] > 0
+    assert lr_factor(TrainConfig.from_preset("edit_film", "smoke", phases=10), 9) == 1.0
+    with pytest.raises(ValueError, match="lr_decay must be one of none, cosine"):
+        TrainConfig.from_preset("edit_film", "smoke", lr_decay="step").check()

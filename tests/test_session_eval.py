@@ -23,8 +23,8 @@ def sessions(data_root):
 def _recording(step_outputs):
     seen = []
 
-    def step(images, tokens, lengths):
-        seen.append((np.array(images), tokens.copy(), lengths.copy()))
+    def step(images, tokens, lengths, instructions):
+        seen.append((np.array(images), tokens.copy(), lengths.copy(), list(instructions)))
         return step_outputs(len(seen) - 1, images), None
 
     return step, seen
@@ -35,14 +35,15 @@ def test_feeding_back_is_exact_and_teacher_forcing_reads_the_ground_truth(sessio
     step, seen = _recording(lambda t, images: np.array(images))         # the identity model
     outputs, masks = chain(step, start, rows, truth, "fed_back")
     assert masks is None and len(seen) == 5
-    for t, (images, tokens, lengths) in enumerate(seen):
+    for t, (images, tokens, lengths, texts) in enumerate(seen):
         assert np.array_equal(images, start)                          # turn t's input is the start
         assert [list(tok[:n]) for tok, n in zip(tokens, lengths)] == [r["turns"][t]["tokens"] for r in rows]
+        assert texts == [r["turns"][t]["instruction"] for r in rows]  # raw text for models that read it
     assert np.array_equal(outputs, np.repeat(start[:, None], 5, axis=1))
     # a model that adds 1 to every pixel: turn t's fed-back input is the start + t
     step, seen = _recording(lambda t, images: np.minimum(images.astype(np.int16) + 1, 255).astype(np.uint8))
     chain(step, start, rows, truth, "fed_back")
-    for t, (images, _, _) in enumerate(seen):
+    for t, (images, *_) in enumerate(seen):
         assert np.array_equal(images, np.minimum(start.astype(np.int16) + t, 255).astype(np.uint8))
     step, seen = _recording(lambda t, images: np.zeros_like(images))
     chain(step, start, rows, truth, "teacher_forced")

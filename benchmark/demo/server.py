@@ -199,6 +199,8 @@ class Editor:
         import torch
         from PIL import Image
 
+        from ..training.predict import text_inputs
+
         instruction = body.get("instruction")
         if not isinstance(instruction, str) or not instruction.strip():
             raise RequestError(400, "instruction must be a non-empty string")
@@ -226,7 +228,8 @@ class Editor:
                 np.asarray(Image.fromarray(source).resize((size, size), Image.LANCZOS))
             tensor = runs.to_images(np.array(pixels, dtype=np.uint8)[None])
             with self.lock, torch.no_grad():
-                out = entry["model"](tensor, torch.tensor([ids]), torch.tensor([len(ids)]))
+                out = entry["model"](tensor, *text_inputs(entry["model"], {"tokens": [ids], "lengths": [len(ids)],
+                                                                          "instruction": [instruction]}))
             output = out["output"][0].clamp(0, 1)
             change = ((output - tensor[0]) ** 2).sum(0).div(3).sqrt()            # per-pixel RMS change
             results.append({

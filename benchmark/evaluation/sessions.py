@@ -44,8 +44,9 @@ VARIANTS = ("fed_back", "teacher_forced")
 SESSION_METRICS = ("mse", "edit_acc", "keep_acc", "all_edits")
 STEM = "sessions"
 
-# step(images (B, S, S, 3) uint8, tokens (B, L) int64 padded, lengths (B,)) -> (outputs uint8, keep-masks uint8 or None)
-Step = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, "np.ndarray | None"]]
+# step(images (B, S, S, 3) uint8, tokens (B, L) int64 padded, lengths (B,), instructions (B,) str)
+#   -> (outputs uint8, keep-masks uint8 or None)
+Step = Callable[[np.ndarray, np.ndarray, np.ndarray, list], tuple[np.ndarray, "np.ndarray | None"]]
 
 
 def turn_tokens(rows: list[dict], turn: int) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +76,7 @@ def chain(step: Step, start: np.ndarray, rows: list[dict], truth: np.ndarray, va
         if t and variant == "teacher_forced":
             current = np.array(truth[:, t - 1])
         tokens, lengths = turn_tokens(rows, t)
-        out, mask = step(current, tokens, lengths)
+        out, mask = step(current, tokens, lengths, [r["turns"][t]["instruction"] for r in rows])
         outputs[:, t] = out
         if mask is not None:
             masks = np.zeros(truth.shape[:-1], dtype=np.uint8) if masks is None else masks
@@ -192,9 +193,9 @@ def model_step(model, batch_size: int = 64) -> Step:
     """A checkpoint's model as a ``Step`` (eval mode, batched, outputs quantised to uint8)."""
     from ..training.predict import predict_columns
 
-    def step(images, tokens, lengths):
-        predicted = predict_columns(model, {"source": images, "tokens": tokens, "lengths": lengths},
-                                    batch_size=batch_size)
+    def step(images, tokens, lengths, instructions):
+        predicted = predict_columns(model, {"source": images, "tokens": tokens, "lengths": lengths,
+                                            "instruction": instructions}, batch_size=batch_size)
         mask = None if predicted["mask"] is None else runs.from_masks(predicted["mask"])
         return runs.from_images(predicted["output"]), mask
 

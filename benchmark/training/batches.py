@@ -7,17 +7,19 @@ import numpy as np
 import torch
 
 from ..runs import to_images, to_masks
+from .predict import text_inputs
 
 
-def batch_tensors(columns: dict, instructed: bool, cfg, device) -> dict:
+def batch_tensors(columns: dict, instructed: bool, cfg, device, model=None) -> dict:
     """Tensors of collated columns: ``source``, ``target`` (and with instruction ``mask``, ``tokens``,
-    ``lengths``, and ``label``, the class of the change asked for, where the vectors are given)."""
+    ``lengths`` (as ``model`` reads the instruction: ``predict.text_inputs``), and ``label``, the
+    class of the change asked for, where the vectors are given)."""
     source = to_images(columns["source"], cfg.channels_last).to(device)
     if not instructed:
         return {"source": source, "target": source}
     batch = {"source": source, "target": to_images(columns["target"], cfg.channels_last).to(device),
              "mask": to_masks(columns["mask"]).to(device),
-             "tokens": torch.as_tensor(columns["tokens"]).to(device), "lengths": torch.as_tensor(columns["lengths"])}
+             **dict(zip(("tokens", "lengths"), text_inputs(model, columns, device)))}
     if "source_vector" in columns:    # the (attribute, value) asked for, as one class over every value
         batch["label"] = change_labels(columns["source_vector"], columns["target_vector"]).to(device)
     return batch

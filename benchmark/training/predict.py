@@ -12,6 +12,20 @@ from aimi import collate
 from ..runs import to_images, to_masks
 
 
+def text_inputs(model, columns: dict, device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """``(tokens, lengths)`` as ``model`` reads the instruction: the release's word ids (``columns``'
+    ``tokens`` padded, ``lengths``), or, for a model that reads raw text (``encode_texts``, the
+    editor's ``text="subword"``), its own encoding of ``columns["instruction"]``."""
+    if getattr(getattr(model, "cfg", None), "text", "words") == "subword":
+        if "instruction" not in columns:
+            raise ValueError("this model reads the instruction's raw text; pass the 'instruction' column")
+        tokens, lengths = model.encode_texts(list(columns["instruction"]))
+    else:
+        lengths = torch.as_tensor(np.asarray(columns["lengths"]))
+        tokens = torch.as_tensor(np.asarray(columns["tokens"]))[:, :max(1, int(lengths.max()) if len(lengths) else 1)]
+    return tokens.to(device), lengths
+
+
 def batches(dataset, indices, batch_size: int = 64, device: str | torch.device = "cpu") -> Iterator[dict]:
     """Tensors of the items ``indices`` of an ``aimi.AIMI`` split, ``batch_size`` at a time:
     ``source``, ``target`` (B, 3, S, S) float, ``mask`` (B, 1, S, S), ``tokens``, ``lengths``,
@@ -38,7 +52,7 @@ def predict(model, dataset, indices=None, batch_size: int = 64, device: str | to
     outputs, masks = [], []
     try:
         for batch in batches(dataset, indices, batch_size, device):
-            out = model(batch["source"], batch["tokens"], batch["lengths"])
+            out = model(batch["source"], *text_inputs(model, batch["item"], device))
             outputs.append(out["output"].float().cpu())
             if out["mask"] is not None:
                 masks.append(out["mask"].float().cpu())
@@ -59,9 +73,9 @@ def predict_columns(model, columns: dict, batch_size: int = 64, device: str | to
     try:
         for start in range(0, len(columns["source"]), batch_size):
             part = slice(start, start + batch_size)
-            lengths = torch.as_tensor(np.asarray(columns["lengths"][part]))
-            tokens = torch.as_tensor(np.asarray(columns["tokens"][part])[:, :int(lengths.max())])
-            out = model(to_images(columns["source"][part]).to(device), tokens.to(device), lengths)
+            tokens, lengths = text_inputs(model, {k: v[part] for k, v in columns.items()
+                                                  if k in ("tokens", "lengths", "instruction")}, device)
+            out = model(to_images(columns["source"][part]).to(device), tokens, lengths)
             outputs.append(out["output"].float().cpu())
             if out["mask"] is not None:
                 masks.append(out["mask"].float().cpu())
@@ -82,7 +96,7 @@ def validation_scores(model, dataset, indices=None, batch_size: int = 64,
     se, mask_se, n = 0.0, 0.0, 0
     try:
         for batch in batches(dataset, indices, batch_size, device):
-            out = model(batch["source"], batch["tokens"], batch["lengths"])
+            out = model(batch["source"], *text_inputs(model, batch["item"], device))
             se += float(((out["output"].float() - batch["target"]) ** 2).mean(dim=(1, 2, 3)).sum())
             if out["mask"] is not None:
                 mask_se += float(((out["mask"].float() - batch["mask"]) ** 2).mean(dim=(1, 2, 3)).sum())

@@ -41,6 +41,7 @@ from .batches import attribute_values, batch_tensors, held_out_specs, unlabeled_
 from .rendered import RenderedPairs
 from .steps import supervised_step, train_step
 
+LR_DECAYS = ("none", "cosine")
 KILL_HOOK = "AIMI_TRAIN_KILL_AFTER_PHASE"  # tests: SIGKILL this process after that phase
 
 
@@ -59,6 +60,7 @@ class TrainConfig:
     lr: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
+    lr_decay: str = "none"            # "none": constant; "cosine": lr * (1 + cos(pi * phase / phases)) / 2 per phase
     eval_every: int = 10              # phases between validation evaluations
     checkpoint_every: int = 50        # phases between last.pt checkpoints
     val_limit: int = 0                # 0: the whole validation split (230)
@@ -88,6 +90,8 @@ class TrainConfig:
         for name in ("phases", "phase_examples", "batch_size", "eval_every", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.lr_decay not in LR_DECAYS:
+            raise ValueError(f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}")
         if not 0 <= self.rendered <= 1:
             raise ValueError(f"rendered is a share of each batch, between 0 and 1; got {self.rendered}")
         if self.rendered_focus:
@@ -105,6 +109,13 @@ class TrainConfig:
     def training_data(self) -> str:
         """What the model was trained on: the paper's data, or also pairs rendered here."""
         return "paper" if not self.rendered else "paper+rendered"
+
+
+def lr_factor(config: TrainConfig, phase: int) -> float:
+    """The learning rate of ``phase`` (0-based) as a share of ``config.lr``."""
+    if config.lr_decay == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * phase / config.phases))
+    return 1.0
 
 
 class _Distributed:
@@ -292,6 +303,9 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
             plan = phase_batches(config.seed, phase, dataset_size, config.phase_examples, config.batch_size,
                                  config.autoencode)
             phase_sum = {name: torch.zeros(()) for name in names}
+            for opt in (opt_g, opt_d):      # a function of the phase alone, so --resume continues it
+                for group in opt.param_groups if opt is not None else ():
+                    group["lr"] = config.lr * lr_factor(config, phase)
             for step, global_batch in enumerate(plan):
                 mine = shard(global_batch, dist.rank, dist.world)
                 if kind == AUTOENCODE:
@@ -301,7 +315,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                     if rendered is not None:      # the batch's last share comes from fresh rendered pairs
                         items = rendered.mix(items, config.seed, phase, step, dist.rank)
                     columns = aimi.collate(items)
-                batch = batch_tensors(columns, kind == INSTRUCT, config, dist.device)
+                batch = batch_tensors(columns, kind == INSTRUCT, config, dist.device, model)
                 if adversarial:
                     losses = train_step(gen, dis, opt_g, opt_d, batch, model.cfg, amp, no_sync_d)
                 else:
