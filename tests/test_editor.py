@@ -15,19 +15,27 @@ DATA = {"vocab_size": 50, "attribute_values": _attribute_values()}
 EDITORS = [name for name in MODELS if name.startswith("edit")]
 
 
-def _inputs(size, batch=4):
+TEXTS = ["make the hair red", "give him round glasses", "a crimson hat", "no beard", "curly afro please",
+         "blond", "sad eyebrows", "a pink background"]
+
+
+def _inputs(model, size, batch=4):
+    """A batch of sources and instructions as ``model`` reads them (word ids or subword rows)."""
     g = torch.Generator().manual_seed(0)
-    return (torch.rand(batch, 3, size, size, generator=g), torch.randint(2, 50, (batch, 7), generator=g),
-            torch.tensor([7, 3, 5, 1][:batch]))
+    source = torch.rand(batch, 3, size, size, generator=g)
+    if model.cfg.text == "subword":
+        return (source, *model.encode_texts(TEXTS[:batch]))
+    return source, torch.randint(2, 50, (batch, 7), generator=g), torch.tensor([7, 3, 5, 1, 2, 6, 4, 7][:batch])
 
 
 @pytest.mark.parametrize("name", EDITORS)
 @pytest.mark.parametrize("preset", ["smoke", "cpu", "paper"])
-def test_shapes_ranges_and_the_keep_mask_at_every_preset(name, preset):
+@pytest.mark.parametrize("text", ["words", "subword"])
+def test_shapes_ranges_and_the_keep_mask_at_every_preset(name, preset, text):
     torch.manual_seed(0)
-    model = get_model(name, preset, data=DATA).eval()
+    model = get_model(name, preset, data=DATA, text=text).eval()
     size = PRESETS[preset].size
-    source, tokens, lengths = _inputs(size, batch=2)
+    source, tokens, lengths = _inputs(model, size, batch=2)
     with torch.no_grad():
         out = model(source, tokens, lengths)
         plain = model(source)
@@ -52,9 +60,8 @@ def test_one_phase_of_supervised_steps_lowers_every_term(name):
     torch.manual_seed(0)
     model = get_model(name, "cpu", data=DATA).train()
     source, target, mask, label = _pairs()
-    tokens = torch.randint(2, 50, (8, 6), generator=torch.Generator().manual_seed(1))
-    batch = {"source": source, "target": target, "mask": mask, "tokens": tokens,
-             "lengths": torch.full((8,), 6), "label": label}
+    _, tokens, lengths = _inputs(model, 32, batch=8)
+    batch = {"source": source, "target": target, "mask": mask, "tokens": tokens, "lengths": lengths, "label": label}
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     history = [supervised_step(model, opt, batch, model.cfg) for _ in range(34)]
     first, last = history[0], history[-1]
@@ -154,7 +161,7 @@ def test_a_subword_editor_reads_raw_text_through_the_harness_and_refuses_word_id
         text_inputs(model, {k: v for k, v in columns.items() if k != "instruction"})
     with pytest.raises(ValueError, match=r"\(B, T, 28\) rows"):
         model(torch.zeros(1, 3, 32, 32), torch.ones(1, 3, dtype=torch.long), torch.tensor([3]))
-    words = get_model("edit_film", "smoke", data=DATA)
+    words = get_model("edit_film", "smoke", data=DATA, text="words")
     assert text_inputs(words, columns)[0].tolist() == [[1, 1], [1, 1], [1, 1]]       # word ids, as before
 
 
@@ -164,7 +171,7 @@ def test_class_templates_are_mixed_by_the_heads_probabilities_and_learn():
     with pytest.raises(ValueError, match="attribute_values"):
         Editor(EditorConfig(templates=4, vocab_size=12))
     torch.manual_seed(0)
-    model = get_model("edit_film", "cpu", data=DATA, templates=4).train()
+    model = get_model("edit_film", "cpu", data=DATA, templates=4, text="words").train()
     assert model.template.shape == (sum(DATA["attribute_values"]), 4, 32, 32)
     source, target, mask, label = _pairs()
     batch = {"source": source, "target": target, "mask": mask, "tokens": torch.randint(2, 50, (8, 6)),

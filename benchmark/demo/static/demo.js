@@ -110,7 +110,7 @@ async function applyInstruction(instruction, truth) {
     const unknown = $("unknown");
     unknown.hidden = answer.unknown_words.length === 0;
     unknown.textContent = answer.unknown_words.length
-      ? `Not in the models' vocabulary (read as <unk>): ${answer.unknown_words.join(", ")}` : "";
+      ? `Not in the training vocabulary: ${answer.unknown_words.join(", ")} (word-id models read them as <unk>; subword models by their letters)` : "";
     $("results-instruction").textContent = `"${answer.instruction}"`;
     const box = $("results");
     box.replaceChildren();
