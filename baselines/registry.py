@@ -24,6 +24,10 @@ MODELS = {
     "edit_tirg": (Editor, EditorConfig, {"fusion": "tirg"}),                 # beyond: the same, TIRG gated residual
 }
 
+# a model's own defaults where they differ from its config class's (overridable, unlike the fixed fields;
+# the config classes keep the old defaults so that checkpoints saved before a field existed load as saved)
+DEFAULTS = {name: {"templates": 8, "text": "subword"} for name in ("edit_film", "edit_tirg")}
+
 # training settings a model family needs other than the preset's schedule (TrainConfig fields):
 # the editor is supervised (Adam 1e-3, betas 0.9/0.999) and has no phases without instruction
 TRAINING = {"edit_film": {"lr": 1e-3, "beta1": 0.9, "autoencode": False},
@@ -57,6 +61,7 @@ def model_config(name: str, preset: str, data: dict | None = None, **overrides):
                  for k, v in overrides.items()}
     values = {k: v for k, v in {"size": chosen.size, **chosen.model}.items() if k in valid}
     values.update({k: v for k, v in (data or {}).items() if k in valid})
+    values.update(DEFAULTS.get(name, {}))
     values.update(fixed)
     values.update(overrides)
     return config_class(**values)
@@ -75,4 +80,4 @@ def build_model(name: str, config: dict):
     return module_class(config_class.from_dict(config))
 
 
-__all__ = ["MODELS", "TRAINING", "build_model", "check_model", "get_model", "model_config"]
+__all__ = ["DEFAULTS", "MODELS", "TRAINING", "build_model", "check_model", "get_model", "model_config"]
