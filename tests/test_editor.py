@@ -190,3 +190,22 @@ def test_cosine_decay_is_a_function_of_the_phase():
     assert lr_factor(TrainConfig.from_preset("edit_film", "smoke", phases=10), 9) == 1.0
     with pytest.raises(ValueError, match="lr_decay must be one of none, cosine"):
         TrainConfig.from_preset("edit_film", "smoke", lr_decay="step").check()
+
+
+def test_halved_tables_load_back_into_float32_and_change_outputs_in_the_last_bits(tmp_path):
+    from benchmark.training.checkpoint import half_tables, load_checkpoint, load_model, save_checkpoint
+
+    torch.manual_seed(0)
+    model = get_model("edit_film", "cpu", data=DATA).eval()
+    save_checkpoint(tmp_path / "a.pt", {"model": "edit_film", "model_config": model.cfg.to_dict(),
+                                        "state": model.state_dict()})
+    halved = half_tables(tmp_path / "a.pt", tmp_path / "b.pt")
+    assert set(halved) == {"template", "text.embed.weight"}
+    assert load_checkpoint(tmp_path / "b.pt")["state"]["template"].dtype == torch.float16
+    assert (tmp_path / "b.pt").stat().st_size < 0.65 * (tmp_path / "a.pt").stat().st_size
+    loaded, _ = load_model(tmp_path / "b.pt")
+    assert loaded.template.dtype == torch.float32
+    source, tokens, lengths = _inputs(model, 32, batch=4)
+    with torch.no_grad():
+        a, b = model(source, tokens, lengths)["output"], loaded(source, tokens, lengths)["output"]
+    assert 0 < float((a - b).abs().max()) < 1e-2

@@ -42,6 +42,18 @@ def load_checkpoint(path: str | Path) -> dict:
     return payload
 
 
+def half_tables(source: str | Path, dest: str | Path, min_elements: int = 2 ** 17) -> list[str]:
+    """Copy checkpoint ``source`` to ``dest`` with its large lookup tables (floating tensors of at
+    least ``min_elements``: the editor's class templates and subword embeddings) stored in
+    float16, for shipping; ``load_model`` copies them back into float32 parameters. Returns the
+    names halved. Evaluate the copy, not the source: its outputs may differ in the last bits."""
+    payload = load_checkpoint(source)
+    halved = [k for k, v in payload["state"].items() if v.is_floating_point() and v.numel() >= min_elements]
+    payload["state"] = {k: v.half() if k in halved else v for k, v in payload["state"].items()}
+    save_checkpoint(dest, {k: v for k, v in payload.items() if k != "format"})
+    return halved
+
+
 def load_model(path: str | Path, builders: dict | None = None):
     """The model stored in checkpoint ``path``, in eval mode, with its checkpoint dict. Registry
     models are built by ``baselines``; ``builders`` (name -> function of the config dict) builds
