@@ -51,3 +51,17 @@ def test_the_main_job_runs_the_whole_paper_and_resumes(tmp_path, data_root, caps
     assert (out / "runs" / "imi-smoke-0" / "last.pt").stat().st_mtime_ns == before
     assert (out / "leaderboard" / "leaderboard.md").read_text() == leaderboard
     assert len((out / "runs" / "identity-smoke-0" / "metrics.jsonl").read_text().splitlines()) == 1
+
+
+def test_goals_count_the_items_whose_change_reveals_a_hidden_value(tmp_path):
+    import json
+
+    from benchmark.report.goals import hidden_counts
+
+    assert hidden_counts(tmp_path) == {}                                       # not evaluated yet
+    items = [{"attribute": "facial_hair", "edit_acc": 0.0, "edit_acc_observable": None},
+             {"attribute": "facial_hair", "edit_acc": 1.0, "edit_acc_observable": 1.0},
+             {"attribute": "top", "edit_acc": 0.0, "edit_acc_observable": None},
+             {"attribute": "mouth", "edit_acc": 1.0}]                            # evaluator 2: unknown, not hidden
+    (tmp_path / "items-test.jsonl").write_text("".join(json.dumps(i) + "\n" for i in items))
+    assert hidden_counts(tmp_path) == {"facial_hair": 1, "top": 1}

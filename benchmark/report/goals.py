@@ -38,11 +38,13 @@ def goals(run_folders, instructions: str | None = None) -> list[dict]:
         rows.append({"goal": "edit accuracy, changes revealing nothing hidden", "value": observable,
                      "threshold": "(context)", "holds": None})
     table = results[0]["per_attribute"]["model"]
+    hidden = hidden_counts(folders[0])
     for name in sorted(table):
         n = table[name]["edit_acc"]["n"]
         if n >= MIN_ITEMS:
             value = mean([r["per_attribute"]["model"][name]["edit_acc"]["value"] for r in results])
-            rows.append({"goal": f"edit accuracy, {name} (n={n})", "value": value, "threshold": f">= {EDIT_EACH}",
+            note = f", {hidden[name]} hidden" if hidden.get(name) else ""
+            rows.append({"goal": f"edit accuracy, {name} (n={n}{note})", "value": value, "threshold": f">= {EDIT_EACH}",
                          "holds": value >= EDIT_EACH})
     seconds = [s for s in map(runs.training_seconds, folders) if s is not None]
     if seconds:
@@ -60,6 +62,19 @@ def goals(run_folders, instructions: str | None = None) -> list[dict]:
     for row in rows:
         row["seeds"] = len(folders)
     return rows
+
+
+def hidden_counts(folder: Path) -> dict[str, int]:
+    """Per changed attribute, the test items whose change reveals a value the source hides (a beard's
+    colour when one is added, hair under a hat): no model can know it, so they bound the attribute's
+    edit accuracy. Empty when the run has no items file of evaluator 3."""
+    if not runs.items_path(folder, "test").is_file():
+        return {}
+    counts: dict[str, int] = {}
+    for item in runs.read_items(folder, "test"):
+        if "edit_acc_observable" in item and item["edit_acc_observable"] is None:
+            counts[item["attribute"]] = counts.get(item["attribute"], 0) + 1
+    return counts
 
 
 def session_goals(sessions: list[dict], edit: float) -> list[dict]:
