@@ -45,6 +45,7 @@ class EditorConfig:
     text: str = "words"             # "words": the release's word ids; "subword": the raw text as hashed
                                     # character n-grams and colour names (baselines.text), for unseen words
     buckets: int = 8192             # hashed subword ids (text="subword")
+    colour_terms: bool = False      # also give a colour word its nearness (CIELAB) to the 11 basic colour terms
     fusion: str = "film"            # "film" or "tirg"
     proposal: str = "absolute"      # "absolute": sigmoid(rgb head); "residual": source + tanh(rgb head), clamped
     attribute_values: tuple = ()    # values per attribute in schema order (the auxiliary head's classes)
@@ -136,6 +137,15 @@ class Stage(nn.Module):
         return x
 
 
+def lab(rgb: torch.Tensor) -> torch.Tensor:
+    """sRGB in [0,1] (..., 3) -> CIELAB (..., 3), D65 white."""
+    linear = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = linear @ rgb.new_tensor([[0.4124, 0.2126, 0.0193], [0.3576, 0.7152, 0.1192], [0.1805, 0.0722, 0.9505]])
+    xyz = xyz / rgb.new_tensor([0.95047, 1.0, 1.08883])
+    f = torch.where(xyz > 0.008856, xyz.clamp(min=1e-6) ** (1 / 3), 7.787 * xyz + 16 / 116)
+    return torch.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], dim=-1)
+
+
 class TextEncoder(nn.Module):
     """Word vectors + bidirectional GRU over packed sequences -> (B, 2 * hidden). A word vector is
     the embedding of its id (``text="words"``, index 0 = ``<pad>``), or (``"subword"``) the mean
@@ -145,7 +155,11 @@ class TextEncoder(nn.Module):
         super().__init__()
         self.subword = cfg.text == "subword"
         self.embed = nn.Embedding(cfg.buckets if self.subword else cfg.vocab_size, cfg.embedding, padding_idx=0)
-        self.colour = nn.Linear(subwords.COLOUR, cfg.embedding) if self.subword else None
+        self.terms = cfg.colour_terms
+        width = subwords.COLOUR + (len(subwords.BASIC_TERMS) if self.terms else 0)
+        self.colour = nn.Linear(width, cfg.embedding) if self.subword else None
+        self.register_buffer("prototypes", lab(torch.tensor(list(subwords.BASIC_TERMS.values())).float() / 255),
+                             persistent=False)
         self.gru = nn.GRU(cfg.embedding, cfg.hidden, batch_first=True, bidirectional=True)
 
     def vectors(self, tokens: torch.Tensor) -> torch.Tensor:
@@ -157,6 +171,9 @@ class TextEncoder(nn.Module):
         ids = tokens[..., :subwords.PIECES]
         count = (ids > 0).sum(-1, keepdim=True).clamp(min=1)
         colour = tokens[..., subwords.PIECES:].float() / tokens.new_tensor([1, 255, 255, 255]).float()
+        if self.terms:                   # softmax over the terms of minus the CIELAB distance / 10
+            near = torch.softmax(-torch.cdist(lab(colour[..., 1:]).flatten(0, 1), self.prototypes) / 10, dim=-1)
+            colour = torch.cat([colour, colour[..., :1] * near.view(*colour.shape[:2], -1)], dim=-1)
         return self.embed(ids).sum(2) / count + self.colour(colour)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

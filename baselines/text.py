@@ -24,6 +24,13 @@ WIDTH = PIECES + COLOUR
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?")      # the lexicon's tokens (collection.crowd.lexicon)
 
 
+# the eleven basic colour terms (Berlin and Kay), as prototype sRGB 0..255: a colour word's nearness to each
+# (EditorConfig.colour_terms) lets "crimson" and "scarlet" read as "red" even where their RGB is far from it
+BASIC_TERMS = {"black": (0, 0, 0), "white": (255, 255, 255), "red": (220, 20, 30), "green": (40, 160, 40),
+               "yellow": (250, 220, 30), "blue": (30, 60, 220), "brown": (120, 70, 20), "purple": (130, 40, 160),
+               "pink": (250, 150, 190), "orange": (250, 140, 20), "grey": (128, 128, 128)}
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
@@ -85,5 +92,5 @@ def encode_texts(texts, buckets: int) -> tuple[np.ndarray, np.ndarray]:
     return tokens, lengths
 
 
-__all__ = ["COLOUR", "PIECES", "WIDTH", "colour_names", "colour_of", "encode_text", "encode_texts", "pieces",
+__all__ = ["BASIC_TERMS", "COLOUR", "PIECES", "WIDTH", "colour_names", "colour_of", "encode_text", "encode_texts", "pieces",
            "words"]

@@ -209,3 +209,19 @@ def test_halved_tables_load_back_into_float32_and_change_outputs_in_the_last_bit
     with torch.no_grad():
         a, b = model(source, tokens, lengths)["output"], loaded(source, tokens, lengths)["output"]
     assert 0 < float((a - b).abs().max()) < 1e-2
+
+
+def test_colour_terms_read_crimson_and_scarlet_as_red():
+    from baselines import text
+    from baselines.editor import lab
+
+    assert torch.allclose(lab(torch.tensor([[1.0, 1.0, 1.0]])), torch.tensor([[100.0, 0.0, 0.0]]), atol=0.05)
+    prototypes = lab(torch.tensor(list(text.BASIC_TERMS.values())).float() / 255)
+    for word in ("crimson", "scarlet"):
+        rgb = torch.tensor([text.colour_of(None, word)]).float() / 255
+        assert list(text.BASIC_TERMS)[int(torch.cdist(lab(rgb), prototypes).argmin())] == "red", word
+    model = get_model("edit_film", "smoke", data=DATA, colour_terms=True).eval()
+    assert model.text.colour.in_features == text.COLOUR + len(text.BASIC_TERMS)
+    with torch.no_grad():
+        out = model(torch.rand(2, 3, 32, 32), *model.encode_texts(["a crimson hat", "no beard"]))
+    assert out["output"].shape == (2, 3, 32, 32)
