@@ -21,9 +21,13 @@ def _inputs(size, batch=4, seed=0):
 @pytest.mark.parametrize("preset", ["smoke", "cpu"])
 def test_every_model_has_the_right_shapes_and_ranges(name, preset):
     torch.manual_seed(0)
-    model = get_model(name, preset, data=VOCAB).eval()
+    from benchmark.training.batches import attribute_values
+
+    model = get_model(name, preset, data={**VOCAB, "attribute_values": attribute_values()}).eval()
     size = PRESETS[preset].size
     source, tokens, lengths = _inputs(size)
+    if getattr(model.cfg, "text", "words") == "subword":          # the editors read raw text by default
+        tokens, lengths = model.encode_texts(["make the hair red", "round glasses", "crimson hat", "no beard"])
     with torch.no_grad():
         out = model(source, tokens, lengths)
     assert out["output"].shape == (4, 3, size, size)

@@ -66,8 +66,9 @@ def goals(run_folders, instructions: str | None = None) -> list[dict]:
 
 def hidden_counts(folder: Path) -> dict[str, int]:
     """Per changed attribute, the test items whose change reveals a value the source hides (a beard's
-    colour when one is added, hair under a hat): no model can know it, so they bound the attribute's
-    edit accuracy. Empty when the run has no items file of evaluator 3."""
+    colour when one is added, hair under a hat): no model can know that value, so it reads right on
+    them only where the shape alone decides the read (the shipped editor: 0.71 of the 21 such test
+    items, 0.89 of the others). Empty when the run has no items file of evaluator 3."""
     if not runs.items_path(folder, "test").is_file():
         return {}
     counts: dict[str, int] = {}

@@ -8,9 +8,12 @@ stream of examples: successive seeded permutations of its dataset, one per epoch
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 AUTOENCODE, INSTRUCT = "autoencode", "instruct"
+LR_DECAYS = ("none", "cosine")
 _STREAMS = {AUTOENCODE: 1, INSTRUCT: 2}
 
 
@@ -18,6 +21,11 @@ def phase_kind(phase: int, alternate: bool = True) -> str:
     """The kind of 0-based ``phase``: the paper starts with a phase without instruction. Without
     ``alternate`` (models trained on triplets only) every phase is with instruction."""
     return AUTOENCODE if alternate and phase % 2 == 0 else INSTRUCT
+
+
+def lr_factor(decay: str, phase: int, phases: int) -> float:
+    """The learning rate of 0-based ``phase`` as a share of the configured one (``TrainConfig.lr_decay``)."""
+    return 0.5 * (1 + math.cos(math.pi * phase / phases)) if decay == "cosine" else 1.0
 
 
 def steps_per_phase(phase_examples: int, batch_size: int) -> int:

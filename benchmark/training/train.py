@@ -36,12 +36,11 @@ from .. import runs
 from ..runs import from_images, from_masks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .predict import validation_scores
-from .schedule import AUTOENCODE, INSTRUCT, phase_batches, phase_kind, shard
+from .schedule import AUTOENCODE, INSTRUCT, LR_DECAYS, lr_factor, phase_batches, phase_kind, shard
 from .batches import attribute_values, batch_tensors, held_out_specs, unlabeled_batch
 from .rendered import RenderedPairs
 from .steps import supervised_step, train_step
 
-LR_DECAYS = ("none", "cosine")
 KILL_HOOK = "AIMI_TRAIN_KILL_AFTER_PHASE"  # tests: SIGKILL this process after that phase
 
 
@@ -109,13 +108,6 @@ class TrainConfig:
     def training_data(self) -> str:
         """What the model was trained on: the paper's data, or also pairs rendered here."""
         return "paper" if not self.rendered else "paper+rendered"
-
-
-def lr_factor(config: TrainConfig, phase: int) -> float:
-    """The learning rate of ``phase`` (0-based) as a share of ``config.lr``."""
-    if config.lr_decay == "cosine":
-        return 0.5 * (1 + math.cos(math.pi * phase / config.phases))
-    return 1.0
 
 
 class _Distributed:
@@ -305,7 +297,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
             phase_sum = {name: torch.zeros(()) for name in names}
             for opt in (opt_g, opt_d):      # a function of the phase alone, so --resume continues it
                 for group in opt.param_groups if opt is not None else ():
-                    group["lr"] = config.lr * lr_factor(config, phase)
+                    group["lr"] = config.lr * lr_factor(config.lr_decay, phase, config.phases)
             for step, global_batch in enumerate(plan):
                 mine = shard(global_batch, dist.rank, dist.world)
                 if kind == AUTOENCODE:
