@@ -158,8 +158,9 @@ class TextEncoder(nn.Module):
         self.terms = cfg.colour_terms
         width = subwords.COLOUR + (len(subwords.BASIC_TERMS) if self.terms else 0)
         self.colour = nn.Linear(width, cfg.embedding) if self.subword else None
-        self.register_buffer("prototypes", lab(torch.tensor(list(subwords.BASIC_TERMS.values())).float() / 255),
-                             persistent=False)
+        if self.terms:
+            self.register_buffer("prototypes", lab(torch.tensor(list(subwords.BASIC_TERMS.values())).float() / 255),
+                                 persistent=False)
         self.gru = nn.GRU(cfg.embedding, cfg.hidden, batch_first=True, bidirectional=True)
 
     def vectors(self, tokens: torch.Tensor) -> torch.Tensor:

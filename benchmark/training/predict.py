@@ -26,10 +26,11 @@ def text_inputs(model, columns: dict, device: str | torch.device = "cpu") -> tup
     return tokens.to(device), lengths
 
 
-def batches(dataset, indices, batch_size: int = 64, device: str | torch.device = "cpu") -> Iterator[dict]:
+def batches(dataset, indices, batch_size: int = 64, device: str | torch.device = "cpu", model=None) -> Iterator[dict]:
     """Tensors of the items ``indices`` of an ``aimi.AIMI`` split, ``batch_size`` at a time:
-    ``source``, ``target`` (B, 3, S, S) float, ``mask`` (B, 1, S, S), ``tokens``, ``lengths``,
-    plus ``index`` (np.ndarray) and ``item`` (the collated columns)."""
+    ``source``, ``target`` (B, 3, S, S) float, ``mask`` (B, 1, S, S), ``tokens``, ``lengths`` (as
+    ``model`` reads the instruction: :func:`text_inputs`), plus ``index`` (np.ndarray) and ``item``
+    (the collated columns)."""
     indices = np.asarray(indices, dtype=np.int64)
     for start in range(0, len(indices), batch_size):
         part = indices[start:start + batch_size]
@@ -38,7 +39,7 @@ def batches(dataset, indices, batch_size: int = 64, device: str | torch.device =
                "source": to_images(columns["source"]).to(device),
                "target": to_images(columns["target"]).to(device),
                "mask": to_masks(columns["mask"]).to(device),
-               "tokens": columns["tokens"].to(device), "lengths": columns["lengths"]}
+               **dict(zip(("tokens", "lengths"), text_inputs(model, columns, device)))}
 
 
 @torch.no_grad()
@@ -51,8 +52,8 @@ def predict(model, dataset, indices=None, batch_size: int = 64, device: str | to
     model.eval()
     outputs, masks = [], []
     try:
-        for batch in batches(dataset, indices, batch_size, device):
-            out = model(batch["source"], *text_inputs(model, batch["item"], device))
+        for batch in batches(dataset, indices, batch_size, device, model):
+            out = model(batch["source"], batch["tokens"], batch["lengths"])
             outputs.append(out["output"].float().cpu())
             if out["mask"] is not None:
                 masks.append(out["mask"].float().cpu())
@@ -95,8 +96,8 @@ def validation_scores(model, dataset, indices=None, batch_size: int = 64,
     model.eval()
     se, mask_se, n = 0.0, 0.0, 0
     try:
-        for batch in batches(dataset, indices, batch_size, device):
-            out = model(batch["source"], *text_inputs(model, batch["item"], device))
+        for batch in batches(dataset, indices, batch_size, device, model):
+            out = model(batch["source"], batch["tokens"], batch["lengths"])
             se += float(((out["output"].float() - batch["target"]) ** 2).mean(dim=(1, 2, 3)).sum())
             if out["mask"] is not None:
                 mask_se += float(((out["mask"].float() - batch["mask"]) ** 2).mean(dim=(1, 2, 3)).sum())

@@ -295,9 +295,9 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
             plan = phase_batches(config.seed, phase, dataset_size, config.phase_examples, config.batch_size,
                                  config.autoencode)
             phase_sum = {name: torch.zeros(()) for name in names}
-            for opt in (opt_g, opt_d):      # a function of the phase alone, so --resume continues it
-                for group in opt.param_groups if opt is not None else ():
-                    group["lr"] = config.lr * lr_factor(config.lr_decay, phase, config.phases)
+            lr = config.lr * lr_factor(config.lr_decay, phase, config.phases)   # of the phase alone: resume continues it
+            for group in [g for opt in (opt_g, opt_d) if opt is not None for g in opt.param_groups]:
+                group["lr"] = lr
             for step, global_batch in enumerate(plan):
                 mine = shard(global_batch, dist.rank, dist.world)
                 if kind == AUTOENCODE:
