@@ -225,3 +225,14 @@ def test_colour_terms_read_crimson_and_scarlet_as_red():
     with torch.no_grad():
         out = model(torch.rand(2, 3, 32, 32), *model.encode_texts(["a crimson hat", "no beard"]))
     assert out["output"].shape == (2, 3, 32, 32)
+
+
+def test_the_editors_default_to_templates_and_subwords_and_older_configs_build_as_saved():
+    from baselines import build_model
+
+    model = get_model("edit_film", "cpu", data=DATA)
+    assert (model.cfg.templates, model.cfg.text) == (8, "subword")
+    old = {k: v for k, v in get_model("edit_film", "cpu", data=DATA, templates=0, text="words").cfg.to_dict().items()
+           if k not in ("templates", "text", "buckets", "colour_terms")}        # a config saved before they existed
+    rebuilt = build_model("edit_film", old)
+    assert (rebuilt.cfg.templates, rebuilt.cfg.text) == (0, "words") and rebuilt.template is None
