@@ -3,6 +3,12 @@ image, found by coordinate descent (each attribute in turn takes the value whose
 the others fixed, is nearest in pixels), sweeping until nothing changes. It reads the pixels
 only; a source's spec is never consulted. Hidden attributes (hair colour under a hat) read as
 whatever they were when every value renders the same.
+
+Coordinate descent can stop in a local minimum (a winter hat read as long hair with sunglasses). A
+clean render is explained exactly (error 0), so a search that ends above 0 starts again from
+other seeded specs (``restarts``) and the nearest reading wins: on the test sources the first
+search leaves 9 of 230 above 0, the restarts 0 (``python -m benchmark ceiling`` reports the
+read accuracy).
 """
 
 from __future__ import annotations
@@ -22,16 +28,27 @@ COUPLED = (("top", "hair_color"), ("top", "hat_color"), ("top", "facial_hair"), 
            ("clothing", "clothing_color"), ("clothing", "shirt_graphic"), ("top", "accessory"), ("accessory", "eyes"))
 
 
-def start_spec() -> AvatarSpec:
-    """The fixed starting point of every search (a seeded sample, the same for every image)."""
-    return sample_spec(seeded_rng("inverse-start", 0, 0))
+def start_spec(k: int = 0) -> AvatarSpec:
+    """Starting point ``k`` of the search (a seeded sample, the same for every image)."""
+    return sample_spec(seeded_rng("inverse-start", 0, k))
 
 
-def read_spec(image: np.ndarray, sweeps: int = 4) -> tuple[AvatarSpec, float]:
-    """(spec, mean squared error of its rendering) for an (S, S, 3) uint8 image."""
+def read_spec(image: np.ndarray, sweeps: int = 4, restarts: int = 4) -> tuple[AvatarSpec, float]:
+    """(spec, mean squared error of its rendering) for an (S, S, 3) uint8 image: the nearest of
+    up to ``1 + restarts`` searches, stopping at the first that explains the image exactly."""
+    best = None
+    for k in range(1 + restarts):
+        found = _search(image, start_spec(k), sweeps)
+        if best is None or found[1] < best[1]:
+            best = found
+        if best[1] == 0:
+            break
+    return best
+
+
+def _search(image: np.ndarray, spec: AvatarSpec, sweeps: int) -> tuple[AvatarSpec, float]:
     size = image.shape[0]
     target = np.asarray(image, dtype=np.float32)
-    spec = start_spec()
 
     def error(candidate: AvatarSpec) -> float:
         return float(((render(candidate, size).astype(np.float32) - target) ** 2).mean())

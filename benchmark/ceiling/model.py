@@ -3,6 +3,16 @@ bag-of-words classifier, read the source's spec from its pixels (``inverse.read_
 over the renderer, never the source's recorded spec), set the attribute and render the result.
 It uses the renderer at inference, which no learned editor does: a leaderboard row of its own.
 
+Parsing: among the changes the source admits, a value one of whose lexicon phrases of two words
+or more the text contains word for word wins (the longest: "short straight hair" is
+``short_flat``, not ``straight_1``) unless the source already shows that value (then the phrase says what was:
+"replace the dirty blonde with copper"), then a value the lexicon's keys name, then any; the
+classifier breaks ties. A
+change that uncovers an attribute the source hides (hair under a removed hat, the colour of a new
+beard) must guess it: the ceiling takes the value whose rendering is nearest, in expected pixel
+error, to the renderings of every value weighted by how often the training sources have it
+(``priors``), rather than whatever the search left there.
+
 The parser learns from the training triplets and from the preset's number of instructions the
 simulated panel writes for changes drawn by the project's generator (``RenderedPairs.described``,
 never a held-out avatar), each scored only among the changes its source admits; its results say
@@ -27,8 +37,8 @@ from torch.nn import functional as F
 from aimi.release import load_release
 from tqdm import tqdm
 
-from collection import ATTRIBUTE_NAMES, AvatarSpec, attribute, render, visible_attributes
-from collection.crowd.lexicon import names_change
+from collection import ATTRIBUTE_NAMES, AvatarSpec, attribute, render, render_batch, visible_attributes
+from collection.crowd.lexicon import names_change, phrase_named
 from collection.files import write_atomic, write_json
 from collection.vocabulary import tokenize
 
@@ -49,13 +59,17 @@ class CeilingConfig:
     lr: float = 0.003
     batch: int = 512
     instructions: int = 0          # simulated instructions added to the triplets (the preset's ``ceiling``)
+    priors: tuple = ()             # (attribute, value counts in the training sources) per attribute; () in
+                                   # parsers saved before it: a hidden value then stays as the search left it
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "attribute_values": list(self.attribute_values)}
+        return {**asdict(self), "attribute_values": list(self.attribute_values),
+                "priors": [[name, list(counts)] for name, counts in self.priors]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "CeilingConfig":
-        return cls(**{**data, "attribute_values": tuple(data.get("attribute_values", ()))})
+        return cls(**{**data, "attribute_values": tuple(data.get("attribute_values", ())),
+                      "priors": tuple((name, tuple(counts)) for name, counts in data.get("priors", ()))})
 
 
 class ParseRender(nn.Module):
@@ -90,17 +104,38 @@ class ParseRender(nn.Module):
             text = " ".join(self.vocabulary[i] for i in ids if 1 < i < len(self.vocabulary))
             new = list(range(len(self.labels))) if sources is None else \
                 np.flatnonzero(allowed(self.labels, sources[n])).tolist()
+            shown = set() if sources is None else {getattr(sources[n], a) for a in visible_attributes(sources[n])}
+            length = {k: phrase_named(text, *self.labels[k]) * (self.labels[k][1] not in shown) for k in new}
+            longest = max(length.values(), default=0)
+            phrased = [k for k in new if longest > 1 and length[k] == longest]   # one word: a key
             named = [k for k in new if names_change(text, *self.labels[k])]
-            out.append(self.labels[max(named or new, key=lambda k: float(row[k]))])
+            out.append(self.labels[max(phrased or named or new, key=lambda k: float(row[k]))])
         return out
+
+    def uncover(self, source, edited: AvatarSpec, size: int) -> AvatarSpec:
+        """``edited`` with each attribute it shows and ``source`` hid set to the value of least
+        expected pixel error under the training sources' frequencies (``priors``)."""
+        priors = dict(self.cfg.priors)
+        for name in set(visible_attributes(edited)) - set(visible_attributes(source)):
+            if name not in priors:
+                continue
+            values = attribute(name).values
+            looks = render_batch([edited.replace(**{name: v}) for v in values], size).astype(np.float32)
+            looks = looks.reshape(len(values), -1)
+            squared = (looks ** 2).sum(1)
+            distance = squared[:, None] + squared[None, :] - 2 * looks @ looks.T    # (v, u) squared error
+            weights = np.asarray(priors[name], dtype=np.float64) + 1.0               # add-one: no value impossible
+            edited = edited.replace(**{name: values[int(np.argmin(distance @ (weights / weights.sum())))]})
+        return edited
 
     def forward(self, source: torch.Tensor, tokens=None, lengths=None) -> dict:
         images = runs.from_images(source)                          # (B, S, S, 3) uint8
         if tokens is None:
             return {"output": source, "generated": source, "mask": None, "phi_fc": None}
         specs = [read_spec(image)[0] for image in images]
-        edited = [render(spec.replace(**{name: value}), image.shape[0])
-                  for image, spec, (name, value) in zip(images, specs, self.parse(tokens, lengths, specs))]
+        size = images.shape[1]
+        edited = [render(self.uncover(spec, spec.replace(**{name: value}), size), size)
+                  for spec, (name, value) in zip(specs, self.parse(tokens, lengths, specs))]
         output = runs.to_images(np.stack(edited)).to(source.device)
         keep = (output == source).all(dim=1, keepdim=True).float()
         return {"output": output, "generated": output, "mask": keep, "phi_fc": None}
@@ -142,7 +177,10 @@ def train_ceiling(out: str | Path, preset: str = "cpu", seed: int = 0, root=None
     out = Path(out)
     size, settings = get_preset(preset).size, get_preset(preset).ceiling
     train_set, val_set = aimi.AIMI(root, "train", size, progress=False), aimi.AIMI(root, "val", size, progress=False)
-    cfg = CeilingConfig(size=size, vocab_size=len(train_set.vocabulary),
+    sources = [AvatarSpec.from_dict(row["source"]) for row in train_set.rows]
+    priors = tuple((n, tuple(sum(getattr(s, n) == v for s in sources) for v in attribute(n).values))
+                   for n in ATTRIBUTE_NAMES)
+    cfg = CeilingConfig(size=size, vocab_size=len(train_set.vocabulary), priors=priors,
                         attribute_values=tuple(len(attribute(n).values) for n in ATTRIBUTE_NAMES), **settings)
     torch.manual_seed(seed)
     model = ParseRender(cfg)

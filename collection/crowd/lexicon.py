@@ -240,3 +240,11 @@ def names_change(text: str, attribute: str, to_value: str | None) -> bool:
         return any(_has(text, k) for k in ("no difference", "same", "identical", "nothing", "no change"))
     _, keys = VALUES[attribute][to_value]
     return any(_has(text, k) for k in keys)
+
+
+def phrase_named(text: str, attribute: str, to_value: str) -> int:
+    """The length in words of the longest of the value's phrases that ``text`` contains word for
+    word (0: none): "short straight hair" names ``short_flat`` by 3 words, ``straight_1`` by 2."""
+    joined = f" {' '.join(words(text))} "
+    phrases, _ = VALUES[attribute][to_value]
+    return max((len(words(p)) for p in phrases if f" {' '.join(words(p))} " in joined), default=0)
