@@ -6,20 +6,70 @@ simulated panel (``collection.crowd.simulate.write_answer``, valid answers only)
 the release's vocabulary (unknown words become ``<unk>``, as at test time). A pair is a pure
 function of (seed, phase, step, rank, position), so a resumed run sees the same pairs, and no
 pair ever uses a validation or test avatar (their spec ids are excluded).
+
+With ``colour_names`` (a share), a rendered change of a hat, hair, beard, clothing or background
+colour has its new colour's phrase rewritten, at that rate, as a colour name from matplotlib's
+tables (xkcd and CSS4) that the release's vocabulary lacks and whose nearest colour of the
+attribute's palette, as the renderer paints it (CIELAB, within ``NEAR``), is the new value: "cap
+in crimson" for red, "sage green shirt" for pastel green. The simulated panel only ever writes the
+lexicon's few colour words; this is the rest of the colour space, grounded in the pixels. It is
+rendered training data like the pairs themselves, and never uses the free-phrasing dev set.
 """
 
 from __future__ import annotations
+
+import functools
+import re
 
 import numpy as np
 
 from collection import AvatarSpec, attribute, make_pair, sample_spec, seeded_rng
 from collection.attributes import pick
 from collection.pairs import changeable
+from collection.crowd.lexicon import VALUES
 from collection.crowd.simulate import make_panel, write_answer
 from collection.vocabulary import encode
 
 SEED_OFFSET = 1_000_003        # the release's pairs use seed 0; these never share its stream
 SLOTS = 256                    # pairs per (phase, step) across ranks
+RENAMED = ("hat_color", "hair_color", "facial_hair_color", "clothing_color", "background_color")
+NEAR = 25.0                    # CIELAB distance within which a colour name may stand for a palette value
+
+
+@functools.lru_cache(maxsize=None)
+def colour_synonyms(name: str, known: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """value -> the colour names (matplotlib's tables) nearest to it in ``name``'s palette, within
+    ``NEAR``, with a word outside ``known`` (the vocabulary: its colour words keep the lexicon's
+    meaning, "navy" being blue_03 though black is nearer)."""
+    import torch
+
+    from baselines.editor import lab
+    from baselines.text import colour_names
+
+    def to_lab(rgbs):
+        return lab(torch.tensor(rgbs, dtype=torch.float32) / 255)
+
+    table = {n: rgb for n, rgb in colour_names().items() if not set(n.split()) <= known}
+    values = attribute(name).values
+    palette = to_lab([[int(attribute(name).colours[v][i:i + 2], 16) for i in (1, 3, 5)] for v in values])
+    names = sorted(table)
+    distance = torch.cdist(to_lab([table[n] for n in names]), palette)
+    nearest, index = distance.min(dim=1)
+    return {v: tuple(n for n, d, k in zip(names, nearest.tolist(), index.tolist()) if k == i and d < NEAR)
+            for i, v in enumerate(values)}
+
+
+def rename_colour(rng, text: str, name: str, value: str, known: frozenset[str]) -> str:
+    """``text`` with the last of ``value``'s lexicon phrases in it (the longest) replaced by a
+    seeded choice of :func:`colour_synonyms`; unchanged where there is none."""
+    choices = colour_synonyms(name, known).get(value, ())
+    phrases = sorted(VALUES[name][value][0], key=len, reverse=True)
+    for phrase in phrases:
+        found = list(re.finditer(rf"\b{re.escape(phrase)}\b", text, flags=re.IGNORECASE))
+        if found and choices:
+            at = found[-1]
+            return text[:at.start()] + pick(rng, choices) + text[at.end():]
+    return text
 
 
 class RenderedPairs:
@@ -27,9 +77,10 @@ class RenderedPairs:
     its last ``share`` replaced by rendered pairs; a list of per-item dicts for ``aimi.collate``."""
 
     def __init__(self, size: int, vocabulary: list[str], share: float, exclude: set[str] = frozenset(),
-                 focus: tuple[str, ...] = ()):
+                 focus: tuple[str, ...] = (), colour_names: float = 0.0):
         self.size, self.vocabulary, self.share, self.exclude = size, vocabulary, share, set(exclude)
         self.focus = tuple(focus)      # every other rendered pair changes one of these attributes
+        self.colour_names, self.known = colour_names, frozenset(vocabulary)
         self.panel = [w for w in make_panel(0, 60) if w.persona != "spammer"]
 
     def pair(self, seed: int, index: int) -> dict:
@@ -57,6 +108,8 @@ class RenderedPairs:
             text, meaning = write_answer(rng, pick(rng, self.panel), name, old, new, "")
             if meaning == "valid":
                 break
+        if name in RENAMED and self.colour_names and rng.random() < self.colour_names:
+            text = rename_colour(rng, text, name, new, self.known)
         return text
 
     def described(self, seed: int, index: int) -> tuple[str, str, str, AvatarSpec]:

@@ -71,6 +71,7 @@ class TrainConfig:
     rendered: float = 0.0             # share of each instruction batch rendered fresh by the project's
                                       # renderer (never a validation or test spec); 0 = the paper's data only
     rendered_focus: str = ""          # comma-separated attributes: every other rendered pair changes one of them
+    rendered_colour_names: float = 0.0  # share of rendered colour changes named by an unseen colour name (rendered.py)
     model_overrides: dict = field(default_factory=dict)
 
     @classmethod
@@ -99,6 +100,9 @@ class TrainConfig:
             check_attributes(self.focus_attributes)
             if not self.rendered:
                 raise ValueError("rendered_focus chooses among rendered pairs; set rendered too (e.g. 0.5)")
+        if not 0 <= self.rendered_colour_names <= 1 or (self.rendered_colour_names and not self.rendered):
+            raise ValueError("rendered_colour_names is a share (0 to 1) of the rendered pairs' colour changes; "
+                             f"set rendered too (e.g. 0.5); got {self.rendered_colour_names}")
 
     @property
     def focus_attributes(self) -> tuple[str, ...]:
@@ -284,7 +288,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
             bar = tqdm(total=config.phases, initial=start, desc=f"train {config.model}", unit="phase",
                        dynamic_ncols=True)
         rendered = (RenderedPairs(size, train_set.vocabulary, config.rendered, exclude=held_out_specs(root, size),
-                                  focus=config.focus_attributes)
+                                  focus=config.focus_attributes, colour_names=config.rendered_colour_names)
                     if config.rendered else None)
         sums = {kind: {name: 0.0 for name in names} for kind in (AUTOENCODE, INSTRUCT)}
         counts = {AUTOENCODE: 0, INSTRUCT: 0}
