@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from baselines import MODELS, PRESETS, get_model
-from benchmark.training.rendered import RenderedPairs
+from benchmark.training.rendered import RENAMED, RenderedPairs, colour_synonyms, rename_colour
 from benchmark.training.steps import supervised_step
 from benchmark.training.batches import attribute_values as _attribute_values, change_labels
 from collection import ATTRIBUTE_NAMES, attribute, make_pair
@@ -96,6 +96,35 @@ def test_a_rendered_focus_makes_every_other_pair_change_one_of_its_attributes():
     assert all(p["attribute"] in focus for p in pairs[1::2])
     assert [p["attribute"] for p in pairs[::2]] == [RenderedPairs(32, ["<pad>", "<unk>"], 0.5).pair(0, i)["attribute"]
                                                     for i in range(0, 12, 2)]          # the others are unchanged
+
+
+def test_rendered_colour_changes_can_be_named_by_unseen_colour_names_of_the_new_value():
+    import random
+
+    vocabulary = ["<pad>", "<unk>", "red", "navy", "blue", "the", "shirt", "make"]
+    known = frozenset(vocabulary)
+    synonyms = colour_synonyms("clothing_color", known)
+    assert "scarlet" in synonyms["red"] and "scarlet" not in synonyms["pink"]
+    assert not any(set(n.split()) <= known for names in synonyms.values() for n in names)    # never "navy"
+    renamed = rename_colour(random.Random(0), "make the shirt red", "clothing_color", "red", known)
+    assert renamed.startswith("make the shirt ") and renamed.split("shirt ")[1] in synonyms["red"]
+    assert rename_colour(random.Random(0), "make the shirt blue", "clothing_color", "red", known) == \
+        "make the shirt blue"                                        # no phrase of the new value: unchanged
+    plain, named = RenderedPairs(32, vocabulary, 1.0), RenderedPairs(32, vocabulary, 1.0, colour_names=1.0)
+    rewritten = 0
+    for index in range(80):
+        a, b = plain.described(0, index), named.described(0, index)
+        assert a[1:] == b[1:] and b == named.described(0, index)
+        if a[1] not in RENAMED:
+            assert a[0] == b[0]
+        elif a[0] != b[0]:
+            assert any(n in b[0] for n in colour_synonyms(a[1], known)[a[2]])
+            rewritten += 1
+    assert rewritten >= 5
+    from benchmark.training.train import TrainConfig
+
+    with pytest.raises(ValueError, match="set rendered too"):
+        TrainConfig.from_preset("edit_film", "smoke", rendered_colour_names=0.5).check()
 
 
 def test_described_changes_are_a_function_of_their_place_admitted_and_skip_held_out_avatars():
