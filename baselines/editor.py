@@ -57,6 +57,8 @@ class EditorConfig:
     mask_weight: float = 1.0        # BCE(keep, true keep-mask)
     changed_weight: float = 5.0     # weight of changed pixels in the mask BCE (about 10% of pixels change)
     aux_weight: float = 0.5         # cross-entropy of the (attribute, value) head
+    rival_weight: float = 0.0       # cross-entropy of the target among renderings of rival values (objective.py)
+    rivals: int = 6                 # renderings per item for rival_weight: the target and up to rivals - 1 others
 
     def __post_init__(self):
         if self.size < 16 or self.size & (self.size - 1):
@@ -71,6 +73,8 @@ class EditorConfig:
             raise ValueError(f"text must be one of {', '.join(TEXTS)}, got {self.text!r}")
         if self.proposal not in PROPOSALS:
             raise ValueError(f"proposal must be one of {', '.join(PROPOSALS)}, got {self.proposal!r}")
+        if self.rivals < 2:
+            raise ValueError(f"rivals counts the target and at least one rival rendering: >= 2, got {self.rivals}")
         for name in ("channels", "hidden", "embedding", "vocab_size", "buckets"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")

@@ -70,6 +70,41 @@ def test_one_phase_of_supervised_steps_lowers_every_term(name):
         assert float(last[term]) < 0.9 * float(first[term]), term
 
 
+def test_rival_renderings_start_with_the_target_and_the_rival_term_learns():
+    from benchmark.training.batches import batch_tensors, rival_images
+    from baselines.objective import rival_loss
+    from collection import render
+
+    pairs = [make_pair(5, i, 32)[0] for i in range(8)]
+    before, after = [p.source.vector() for p in pairs], [p.target.vector() for p in pairs]
+    images, valid = rival_images(before, after, 6, np.random.default_rng([0, 1]), 32)
+    again, _ = rival_images(before, after, 6, np.random.default_rng([0, 1]), 32)
+    assert images.shape == (8, 6, 32, 32, 3) and np.array_equal(images, again) and valid[:, 0].all()
+    for pair, rivals, ok in zip(pairs, images, valid):
+        assert np.array_equal(rivals[0], render(pair.target, 32))
+        assert all(not np.array_equal(r, rivals[0]) for r in rivals[1:][ok[1:]])   # a valid rival looks different
+    target = torch.from_numpy(images[:, 0]).permute(0, 3, 1, 2).float() / 255
+    rivals = torch.from_numpy(images).permute(0, 1, 4, 2, 3).float() / 255
+    valid = torch.from_numpy(valid)
+    assert float(rival_loss(target, rivals, valid)) < 0.3 < 1.0 < float(rival_loss(rivals[:, 1], rivals, valid))
+
+    torch.manual_seed(0)
+    model = get_model("edit_film", "cpu", data=DATA, rival_weight=1.0).train()
+    columns = {"source": np.stack([make_pair(5, i, 32)[1] for i in range(8)]),
+               "target": np.stack([make_pair(5, i, 32)[2] for i in range(8)]),
+               "mask": np.stack([make_pair(5, i, 32)[3] for i in range(8)]), "instruction": TEXTS,
+               "source_vector": np.asarray(before), "target_vector": np.asarray(after)}
+    from benchmark.training.train import TrainConfig
+
+    batch = batch_tensors(columns, True, TrainConfig(), "cpu", model, (0, 0, 0, 0))
+    assert batch["rivals"].shape == (8, 6, 3, 32, 32) and torch.equal(batch["rivals"][:, 0], batch["target"])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    history = [supervised_step(model, opt, batch, model.cfg) for _ in range(34)]
+    assert float(history[-1]["rival"]) < 0.9 * float(history[0]["rival"])
+    plain = get_model("edit_film", "cpu", data=DATA)
+    assert "rivals" not in batch_tensors(columns, True, TrainConfig(), "cpu", plain, (0, 0, 0, 0))
+
+
 def test_change_labels_name_the_changed_attribute_and_its_new_value():
     pair = make_pair(5, 0, 32)[0]
     label = int(change_labels([pair.source.vector()], [pair.target.vector()])[0])

@@ -10,10 +10,11 @@ from ..runs import to_images, to_masks
 from .predict import text_inputs
 
 
-def batch_tensors(columns: dict, instructed: bool, cfg, device, model=None) -> dict:
+def batch_tensors(columns: dict, instructed: bool, cfg, device, model=None, place: tuple = (0,)) -> dict:
     """Tensors of collated columns: ``source``, ``target`` (and with instruction ``mask``, ``tokens``,
     ``lengths`` (as ``model`` reads the instruction: ``predict.text_inputs``), and ``label``, the
-    class of the change asked for, where the vectors are given)."""
+    class of the change asked for, where the vectors are given; for a model with ``rival_weight``,
+    ``rivals`` and ``rival_valid`` (:func:`rival_images`, drawn by ``place``: seed, phase, step, rank))."""
     source = to_images(columns["source"], cfg.channels_last).to(device)
     if not instructed:
         return {"source": source, "target": source}
@@ -22,7 +23,36 @@ def batch_tensors(columns: dict, instructed: bool, cfg, device, model=None) -> d
              **dict(zip(("tokens", "lengths"), text_inputs(model, columns, device)))}
     if "source_vector" in columns:    # the (attribute, value) asked for, as one class over every value
         batch["label"] = change_labels(columns["source_vector"], columns["target_vector"]).to(device)
+        model_cfg = getattr(model, "cfg", None)
+        if getattr(model_cfg, "rival_weight", 0):
+            rivals, valid = rival_images(columns["source_vector"], columns["target_vector"], model_cfg.rivals,
+                                         np.random.default_rng(list(place)), int(columns["source"].shape[1]))
+            flat = to_images(rivals.reshape(-1, *rivals.shape[2:]))
+            batch["rivals"] = flat.reshape(*rivals.shape[:2], *flat.shape[1:]).to(device)
+            batch["rival_valid"] = torch.as_tensor(valid).to(device)
     return batch
+
+
+def rival_images(source_vector, target_vector, rivals: int, rng: np.random.Generator, size: int):
+    """``(images (B, K, S, S, 3) uint8, valid (B, K) bool)``: per item the target's rendering, then
+    the target with the changed attribute set to up to ``K - 1`` other values (drawn by ``rng``).
+    A rival rendered exactly as the target (a value the picture cannot show) is not valid, nor
+    padding where the attribute has fewer values."""
+    from collection import ATTRIBUTE_NAMES, AvatarSpec, attribute, render_batch
+
+    source_vector, target_vector = np.asarray(source_vector), np.asarray(target_vector)
+    specs, valid = [], np.zeros((len(target_vector), rivals), dtype=bool)
+    for i, (before, after) in enumerate(zip(source_vector, target_vector)):
+        target = AvatarSpec(**{n: attribute(n).values[k] for n, k in zip(ATTRIBUTE_NAMES, after)})
+        name = ATTRIBUTE_NAMES[int((before != after).argmax())]
+        others = [v for v in attribute(name).values if v != getattr(target, name)]
+        chosen = [others[k] for k in rng.permutation(len(others))[:rivals - 1]]
+        specs += [target] + [target.replace(**{name: v}) for v in chosen] + [target] * (rivals - 1 - len(chosen))
+        valid[i, :1 + len(chosen)] = True
+    images = render_batch(specs, size).reshape(len(target_vector), rivals, size, size, 3)
+    valid &= np.concatenate([np.ones((len(images), 1), bool),
+                             (images[:, 1:] != images[:, :1]).reshape(len(images), rivals - 1, -1).any(-1)], axis=1)
+    return images, valid
 
 
 def change_labels(source_vector, target_vector) -> torch.Tensor:
@@ -57,4 +87,4 @@ def unlabeled_batch(unlabeled, indices: np.ndarray) -> dict:
     return {"source": render_batch([unlabeled.spec(int(i)) for i in indices], unlabeled.size)}
 
 
-__all__ = ["attribute_values", "batch_tensors", "change_labels", "held_out_specs", "unlabeled_batch"]
+__all__ = ["attribute_values", "batch_tensors", "change_labels", "held_out_specs", "rival_images", "unlabeled_batch"]

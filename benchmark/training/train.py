@@ -311,7 +311,8 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
                     if rendered is not None:      # the batch's last share comes from fresh rendered pairs
                         items = rendered.mix(items, config.seed, phase, step, dist.rank)
                     columns = aimi.collate(items)
-                batch = batch_tensors(columns, kind == INSTRUCT, config, dist.device, model)
+                batch = batch_tensors(columns, kind == INSTRUCT, config, dist.device, model,
+                                      (config.seed, phase, step, dist.rank))
                 if adversarial:
                     losses = train_step(gen, dis, opt_g, opt_d, batch, model.cfg, amp, no_sync_d)
                 else:
