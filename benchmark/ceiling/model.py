@@ -9,9 +9,9 @@ or more the text contains word for word wins (the longest: "short straight hair"
 "replace the dirty blonde with copper"), then a value the lexicon's keys name, then any; the
 classifier breaks ties. A
 change that uncovers an attribute the source hides (hair under a removed hat, the colour of a new
-beard) must guess it: the ceiling takes the value whose rendering is nearest, in expected pixel
-error, to the renderings of every value weighted by how often the training sources have it
-(``priors``), rather than whatever the search left there.
+beard) keeps whatever value the search left there: a guess either way. The value of least expected
+pixel error under the training sources' frequencies was measured and dropped: MSE 9% lower, one
+test edit fewer, and on lexicon phrasings a hijab in the middle colour reads as another top.
 
 The parser learns from the training triplets and from the preset's number of instructions the
 simulated panel writes for changes drawn by the project's generator (``RenderedPairs.described``,
@@ -37,7 +37,7 @@ from torch.nn import functional as F
 from aimi.release import load_release
 from tqdm import tqdm
 
-from collection import ATTRIBUTE_NAMES, AvatarSpec, attribute, render, render_batch, visible_attributes
+from collection import ATTRIBUTE_NAMES, AvatarSpec, attribute, render, visible_attributes
 from collection.crowd.lexicon import names_change, phrase_named
 from collection.files import write_atomic, write_json
 from collection.vocabulary import tokenize
@@ -59,17 +59,13 @@ class CeilingConfig:
     lr: float = 0.003
     batch: int = 512
     instructions: int = 0          # simulated instructions added to the triplets (the preset's ``ceiling``)
-    priors: tuple = ()             # (attribute, value counts in the training sources) per attribute; () in
-                                   # parsers saved before it: a hidden value then stays as the search left it
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "attribute_values": list(self.attribute_values),
-                "priors": [[name, list(counts)] for name, counts in self.priors]}
+        return {**asdict(self), "attribute_values": list(self.attribute_values)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "CeilingConfig":
-        return cls(**{**data, "attribute_values": tuple(data.get("attribute_values", ())),
-                      "priors": tuple((name, tuple(counts)) for name, counts in data.get("priors", ()))})
+        return cls(**{**data, "attribute_values": tuple(data.get("attribute_values", ()))})
 
 
 class ParseRender(nn.Module):
@@ -112,30 +108,13 @@ class ParseRender(nn.Module):
             out.append(self.labels[max(phrased or named or new, key=lambda k: float(row[k]))])
         return out
 
-    def uncover(self, source, edited: AvatarSpec, size: int) -> AvatarSpec:
-        """``edited`` with each attribute it shows and ``source`` hid set to the value of least
-        expected pixel error under the training sources' frequencies (``priors``)."""
-        priors = dict(self.cfg.priors)
-        for name in set(visible_attributes(edited)) - set(visible_attributes(source)):
-            if name not in priors:
-                continue
-            values = attribute(name).values
-            looks = render_batch([edited.replace(**{name: v}) for v in values], size).astype(np.float32)
-            looks = looks.reshape(len(values), -1)
-            squared = (looks ** 2).sum(1)
-            distance = squared[:, None] + squared[None, :] - 2 * looks @ looks.T    # (v, u) squared error
-            weights = np.asarray(priors[name], dtype=np.float64) + 1.0               # add-one: no value impossible
-            edited = edited.replace(**{name: values[int(np.argmin(distance @ (weights / weights.sum())))]})
-        return edited
-
     def forward(self, source: torch.Tensor, tokens=None, lengths=None) -> dict:
         images = runs.from_images(source)                          # (B, S, S, 3) uint8
         if tokens is None:
             return {"output": source, "generated": source, "mask": None, "phi_fc": None}
         specs = [read_spec(image)[0] for image in images]
-        size = images.shape[1]
-        edited = [render(self.uncover(spec, spec.replace(**{name: value}), size), size)
-                  for spec, (name, value) in zip(specs, self.parse(tokens, lengths, specs))]
+        edited = [render(spec.replace(**{name: value}), image.shape[0])
+                  for image, spec, (name, value) in zip(images, specs, self.parse(tokens, lengths, specs))]
         output = runs.to_images(np.stack(edited)).to(source.device)
         keep = (output == source).all(dim=1, keepdim=True).float()
         return {"output": output, "generated": output, "mask": keep, "phi_fc": None}
@@ -177,10 +156,7 @@ def train_ceiling(out: str | Path, preset: str = "cpu", seed: int = 0, root=None
     out = Path(out)
     size, settings = get_preset(preset).size, get_preset(preset).ceiling
     train_set, val_set = aimi.AIMI(root, "train", size, progress=False), aimi.AIMI(root, "val", size, progress=False)
-    sources = [AvatarSpec.from_dict(row["source"]) for row in train_set.rows]
-    priors = tuple((n, tuple(sum(getattr(s, n) == v for s in sources) for v in attribute(n).values))
-                   for n in ATTRIBUTE_NAMES)
-    cfg = CeilingConfig(size=size, vocab_size=len(train_set.vocabulary), priors=priors,
+    cfg = CeilingConfig(size=size, vocab_size=len(train_set.vocabulary),
                         attribute_values=tuple(len(attribute(n).values) for n in ATTRIBUTE_NAMES), **settings)
     torch.manual_seed(seed)
     model = ParseRender(cfg)
