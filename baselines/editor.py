@@ -58,6 +58,8 @@ class EditorConfig:
     changed_weight: float = 5.0     # weight of changed pixels in the mask BCE (about 10% of pixels change)
     aux_weight: float = 0.5         # cross-entropy of the (attribute, value) head
     rival_weight: float = 0.0       # cross-entropy of the target among renderings of rival values (objective.py)
+    refine: float = 0.0             # share of each training batch edited from the model's own output (steps.py)
+    passes: int = 1                 # edits per instruction at inference, each from the last one's output
     rivals: int = 6                 # renderings per item for rival_weight: the target and up to rivals - 1 others
 
     def __post_init__(self):
@@ -73,6 +75,8 @@ class EditorConfig:
             raise ValueError(f"text must be one of {', '.join(TEXTS)}, got {self.text!r}")
         if self.proposal not in PROPOSALS:
             raise ValueError(f"proposal must be one of {', '.join(PROPOSALS)}, got {self.proposal!r}")
+        if self.passes < 1 or not 0 <= self.refine <= 1:
+            raise ValueError(f"passes must be >= 1 and refine a share in [0, 1], got {self.passes}, {self.refine}")
         if self.rivals < 2:
             raise ValueError(f"rivals counts the target and at least one rival rendering: >= 2, got {self.rivals}")
         for name in ("channels", "hidden", "embedding", "vocab_size", "buckets"):
@@ -231,6 +235,15 @@ class Editor(nn.Module):
         return torch.as_tensor(tokens), torch.as_tensor(lengths)
 
     def forward(self, source: torch.Tensor, tokens=None, lengths=None, train_mask: bool = True) -> dict:
+        out = self.edit(source, tokens, lengths)
+        if tokens is not None and not self.training:
+            for _ in range(self.cfg.passes - 1):       # edit the edit again (``passes``); keep = kept by every pass
+                again = self.edit(out["output"], tokens, lengths)
+                out = {**again, "mask": out["mask"] * again["mask"]}
+        return out
+
+    def edit(self, source: torch.Tensor, tokens=None, lengths=None) -> dict:
+        """One pass of the editor over ``source``."""
         b = source.shape[0]
         if tokens is None:
             t = source.new_zeros(b, 2 * self.cfg.hidden)

@@ -105,6 +105,34 @@ def test_rival_renderings_start_with_the_target_and_the_rival_term_learns():
     assert "rivals" not in batch_tensors(columns, True, TrainConfig(), "cpu", plain, (0, 0, 0, 0))
 
 
+def test_passes_edit_the_edit_at_inference_and_refine_trains_from_the_models_own_output():
+    torch.manual_seed(0)
+    model = get_model("edit_film", "cpu", data=DATA, passes=2, refine=0.5).eval()
+    source, tokens, lengths = _inputs(model, 32)
+    with torch.no_grad():
+        once = model.edit(source, tokens, lengths)
+        twice = model.edit(once["output"], tokens, lengths)
+        out = model(source, tokens, lengths)
+        assert torch.allclose(out["output"], twice["output"]) and torch.allclose(out["mask"], once["mask"] * twice["mask"])
+        assert torch.allclose(model.train()(source, tokens, lengths)["output"], once["output"])   # training: one pass
+        assert torch.equal(model.eval()(source)["output"], source)                              # no instruction
+    with pytest.raises(ValueError, match="passes"):
+        get_model("edit_film", "cpu", data=DATA, passes=0)
+
+    source, target, mask, label = _pairs()
+    _, tokens, lengths = _inputs(model, 32, batch=8)
+    batch = {"source": source, "target": target, "mask": mask, "tokens": tokens, "lengths": lengths, "label": label}
+    seen = []
+    model.train()
+    original = model.forward
+    model.forward = lambda *a, **k: (seen.append(a[0].clone()), original(*a, **k))[1]       # noqa: E731
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    history = [supervised_step(model, opt, batch, model.cfg) for _ in range(20)]
+    assert len(seen) == 40 and seen[0].shape[0] == 4 and torch.equal(seen[0], source[:4])   # a no-grad pass of half
+    assert not torch.equal(seen[1][:4], source[:4]) and torch.equal(seen[1][4:], source[4:])
+    assert float(history[-1]["loss"]) < 0.9 * float(history[0]["loss"])
+
+
 def test_change_labels_name_the_changed_attribute_and_its_new_value():
     pair = make_pair(5, 0, 32)[0]
     label = int(change_labels([pair.source.vector()], [pair.target.vector()])[0])

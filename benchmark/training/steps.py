@@ -54,10 +54,20 @@ def train_step(gen, dis, opt_g, opt_d, batch: dict, cfg, autocast=contextlib.nul
 
 def supervised_step(model, opt, batch: dict, cfg, autocast=contextlib.nullcontext) -> dict[str, torch.Tensor]:
     """One update of a model trained without a discriminator (the editor): its objective is
-    ``baselines.objective.editor_loss``; returns the detached losses."""
+    ``baselines.objective.editor_loss``; returns the detached losses. With the model's ``refine``
+    share, that share of the batch is edited from the model's own output for the same instruction
+    (no gradient through it), against the same target: it learns to finish a partial edit and to
+    leave a finished one alone, as a person who edits the result again asks of it."""
     opt.zero_grad(set_to_none=True)
+    source, tokens, lengths = batch["source"], batch.get("tokens"), batch.get("lengths")
+    share = getattr(cfg, "refine", 0.0)
+    if share and tokens is not None:     # the first share starts from the model's own edit of the source
+        n = int(round(share * len(source)))
+        with torch.no_grad(), autocast():
+            first = model(source[:n], tokens[:n], lengths[:n])["output"].to(source.dtype)
+        source = torch.cat([first, source[n:]])
     with autocast():
-        out = model(batch["source"], batch.get("tokens"), batch.get("lengths"))
+        out = model(source, tokens, lengths)
     losses = editor_loss(out, batch, cfg)
     losses["loss"].backward()
     opt.step()
