@@ -5,13 +5,13 @@ It uses the renderer at inference, which no learned editor does: a leaderboard r
 
 Parsing: among the changes the source admits, a value one of whose lexicon phrases of two words
 or more the text contains word for word wins (the longest: "short straight hair" is
-``short_flat``, not ``straight_1``) unless the source already shows that value (then the phrase says what was:
-"replace the dirty blonde with copper"), then a value the lexicon's keys name, then any; the
-classifier breaks ties. A
-change that uncovers an attribute the source hides (hair under a removed hat, the colour of a new
-beard) keeps whatever value the search left there: a guess either way. The value of least expected
-pixel error under the training sources' frequencies was measured and dropped: MSE 9% lower, one
-test edit fewer, and on lexicon phrasings a hijab in the middle colour reads as another top.
+``short_flat``, not ``straight_1``) unless the source already shows that value (then the phrase
+says what was: "replace the dirty blonde with copper"), then a value the lexicon's keys name,
+then any; the classifier breaks ties. A change that uncovers an attribute the source hides (hair
+under a removed hat, the colour of a new beard) keeps whatever value the search left there: a
+guess either way. The value of least expected pixel error under the training sources'
+frequencies was measured and dropped: MSE 9% lower, one test edit fewer, and on lexicon
+phrasings a hijab in the middle colour reads as another top.
 
 The parser learns from the training triplets and from the preset's number of instructions the
 simulated panel writes for changes drawn by the project's generator (``RenderedPairs.described``,

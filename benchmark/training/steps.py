@@ -56,8 +56,8 @@ def supervised_step(model, opt, batch: dict, cfg, autocast=contextlib.nullcontex
     """One update of a model trained without a discriminator (the editor): its objective is
     ``baselines.objective.editor_loss``; returns the detached losses. With the model's ``refine``
     share, that share of the batch is edited from the model's own output for the same instruction
-    (no gradient through it), against the same target: it learns to finish a partial edit and to
-    leave a finished one alone, as a person who edits the result again asks of it."""
+    (no gradient through it), against the same target: meant to teach it to finish a partial edit
+    and leave a finished one alone (measured without gain: ``training/ARCHITECTURE.md``)."""
     opt.zero_grad(set_to_none=True)
     source, tokens, lengths = batch["source"], batch.get("tokens"), batch.get("lengths")
     share = getattr(cfg, "refine", 0.0)
