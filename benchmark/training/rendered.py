@@ -11,9 +11,10 @@ With ``colour_names`` (a share), a rendered change of a hat, hair, beard, clothi
 colour has its new colour's phrase rewritten, at that rate, as a colour name from matplotlib's
 tables (xkcd and CSS4) that the release's vocabulary lacks and whose nearest colour of the
 attribute's palette, as the renderer paints it (CIELAB, within ``NEAR``), is the new value: "cap
-in crimson" for red, "sage green shirt" for pastel green. The simulated panel only ever writes the
+in cherry" for red, "sage green shirt" for pastel green. The simulated panel only ever writes the
 lexicon's few colour words; this is the rest of the colour space, grounded in the pixels. It is
 rendered training data like the pairs themselves, and never uses the free-phrasing dev set.
+Measured without gain (``training/ARCHITECTURE.md``); off by default.
 """
 
 from __future__ import annotations
