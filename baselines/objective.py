@@ -66,12 +66,11 @@ def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
     if out.get("logits") is not None and batch.get("label") is not None:
         aux = F.cross_entropy(out["logits"].float(), batch["label"])
         aux_acc = (out["logits"].argmax(1) == batch["label"]).float().mean()
-    rival = zero
-    if getattr(cfg, "rival_weight", 0) and batch.get("rivals") is not None:
+    rival, rival_weight = zero, cfg.rival_weight
+    if rival_weight and batch.get("rivals") is not None:
         rival = rival_loss(out["output"].float(), batch["rivals"], batch["rival_valid"])
-    loss = cfg.l1_weight * l1 + cfg.region_weight * region + cfg.mask_weight * mask + cfg.aux_weight * aux
-    if getattr(cfg, "rival_weight", 0):
-        loss = loss + cfg.rival_weight * rival
+    loss = (cfg.l1_weight * l1 + cfg.region_weight * region + cfg.mask_weight * mask + cfg.aux_weight * aux
+            + rival_weight * rival)
     return {"loss": loss, "l1": l1, "region": region, "mask": mask, "aux": aux, "aux_acc": aux_acc, "rival": rival}
 
 

@@ -229,6 +229,14 @@ class AvatarSpec:
         """The spec as value indices, in schema order (what a model or a classifier consumes)."""
         return tuple(attribute(n).index(getattr(self, n)) for n in ATTRIBUTE_NAMES)
 
+    @classmethod
+    def from_vector(cls, indices: Sequence[int]) -> AvatarSpec:
+        """The spec of value indices in schema order (the inverse of :meth:`vector`)."""
+        if len(indices) != len(ATTRIBUTE_NAMES):
+            raise SpecError(f"a spec vector has {len(ATTRIBUTE_NAMES)} value indices, one per attribute "
+                            f"({', '.join(ATTRIBUTE_NAMES)}); got {len(indices)}")
+        return cls(**{n: attribute(n).values[int(k)] for n, k in zip(ATTRIBUTE_NAMES, indices)})
+
 
 def visible_attributes(spec: AvatarSpec) -> tuple[str, ...]:
     """The attributes whose value can be seen in the rendering of ``spec``, in schema order.

@@ -47,6 +47,14 @@ def test_spec_is_frozen_hashable_and_round_trips_through_json():
     assert len(spec.id) == 16 and int(spec.id, 16) >= 0
 
 
+def test_spec_round_trips_through_its_value_indices():
+    for k in range(20):
+        spec = sample_spec(seeded_rng("vector-test", 0, k))
+        assert AvatarSpec.from_vector(spec.vector()) == spec
+    with pytest.raises(SpecError, match="one per attribute"):
+        AvatarSpec.from_vector(_spec().vector()[:-1])
+
+
 def test_canonical_json_and_id_are_pinned():
     # If this changes, every released id changes: bump the data version instead.
     spec = AvatarSpec(

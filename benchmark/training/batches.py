@@ -43,7 +43,7 @@ def rival_images(source_vector, target_vector, rivals: int, rng: np.random.Gener
     source_vector, target_vector = np.asarray(source_vector), np.asarray(target_vector)
     specs, valid = [], np.zeros((len(target_vector), rivals), dtype=bool)
     for i, (before, after) in enumerate(zip(source_vector, target_vector)):
-        target = AvatarSpec(**{n: attribute(n).values[k] for n, k in zip(ATTRIBUTE_NAMES, after)})
+        target = AvatarSpec.from_vector(after)
         name = ATTRIBUTE_NAMES[int((before != after).argmax())]
         others = [v for v in attribute(name).values if v != getattr(target, name)]
         chosen = [others[k] for k in rng.permutation(len(others))[:rivals - 1]]
