@@ -6,8 +6,10 @@ through that mask (TIM-GAN's split of *where* from *how*, TIRG's / FiLM's fusion
     logits   = Aux(t)                                  (B, sum of values) the (attribute, value) asked for
     x_0      = [X_s, coords, softmax(logits) . M]      (B, 5 + K, S, S)  coordinates: the layout is fixed;
                                                                          M: a learnt K x S x S map per class
+    p        = Look(t, [e_0, X_s])                     (B, H * (w_0 + 3)) ``lookup``: attention from t over the
+                                                                         source's pixels (what colour the hair is)
     e_k      = Down_k(e_{k-1}) fused with t            (B, c * 2**k, S / 2**k, S / 2**k), k = 0..L-1
-    d_k      = Up_k([d_{k+1}, e_k]) fused with t       the decoder, skips from the encoder
+    d_k      = Up_k([d_{k+1}, e_k]) fused with [t, p]  the decoder, skips from the encoder
     proposal = sigmoid(Head_rgb(d_0))                  (B, 3, S, S)      *how*: the edited pixels
     keep     = sigmoid(Head_mask(d_0))                 (B, 1, S, S)      *where*: 1 = keep the source
     output   = keep * X_s + (1 - keep) * proposal
@@ -29,8 +31,9 @@ from torch.nn import functional as F
 from . import text as subwords
 
 FUSIONS = ("film", "tirg")
-TEXTS = ("words", "subword")
+TEXTS = ("words", "subword", "minilm")
 PROPOSALS = ("absolute", "residual")
+LOOKUP_KEY = 16                     # key and query width per lookup head
 
 
 @dataclass(frozen=True)
@@ -43,17 +46,22 @@ class EditorConfig:
     embedding: int = 64             # word embedding
     vocab_size: int = 1892          # training sets it from the dataset's vocabulary
     text: str = "words"             # "words": the release's word ids; "subword": the raw text as hashed
-                                    # character n-grams and colour names (baselines.text), for unseen words
-    buckets: int = 8192             # hashed subword ids (text="subword")
+                                    # character n-grams and colour names (baselines.text), for unseen words;
+                                    # "minilm": subwords and each word's frozen all-MiniLM-L6-v2 vector (an extra)
+    buckets: int = 8192             # hashed subword ids (text="subword" or "minilm")
     colour_terms: bool = False      # also give a colour word its nearness (CIELAB) to the 11 basic colour terms
     fusion: str = "film"            # "film" or "tirg"
     proposal: str = "absolute"      # "absolute": sigmoid(rgb head); "residual": source + tanh(rgb head), clamped
     attribute_values: tuple = ()    # values per attribute in schema order (the auxiliary head's classes)
     templates: int = 0              # channels of a learnt S x S map per (attribute, value) class, mixed by the
                                     # auxiliary head's probabilities and given to the U-Net with the source (0: off)
+    lookup: int = 0                 # heads of an attention from the instruction over the source's pixels; what
+                                    # each pools (features and RGB) joins t in the decoder (0: off)
     # losses (read by baselines.objective.editor_loss; recorded with every run)
     l1_weight: float = 1.0          # L1(output, target) over the whole image
     region_weight: float = 10.0     # L1(proposal, target) inside the true change, per changed pixel
+    proposal_weight: float = 0.0    # L1(proposal, target) over the whole image: where the keep-mask leaks, the
+                                    # proposal shows the target too
     mask_weight: float = 1.0        # BCE(keep, true keep-mask)
     changed_weight: float = 5.0     # weight of changed pixels in the mask BCE (about 10% of pixels change)
     aux_weight: float = 0.5         # cross-entropy of the (attribute, value) head
@@ -83,8 +91,8 @@ class EditorConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         object.__setattr__(self, "attribute_values", tuple(int(v) for v in self.attribute_values))
-        if self.templates < 0:
-            raise ValueError(f"templates must be 0 (off) or a number of channels, got {self.templates}")
+        if self.templates < 0 or self.lookup < 0:
+            raise ValueError(f"templates and lookup must be 0 (off) or a count, got {self.templates}, {self.lookup}")
 
     @property
     def widths(self) -> list[int]:
@@ -157,11 +165,14 @@ def lab(rgb: torch.Tensor) -> torch.Tensor:
 class TextEncoder(nn.Module):
     """Word vectors + bidirectional GRU over packed sequences -> (B, 2 * hidden). A word vector is
     the embedding of its id (``text="words"``, index 0 = ``<pad>``), or (``"subword"``) the mean
-    embedding of its hashed pieces plus a projection of its colour (``baselines.text``'s rows)."""
+    embedding of its hashed pieces plus a projection of its colour (``baselines.text``'s rows), and
+    (``"minilm"``) a projection of the word's MiniLM vector."""
 
     def __init__(self, cfg: EditorConfig):
         super().__init__()
-        self.subword = cfg.text == "subword"
+        self.subword = cfg.text != "words"
+        self.width = subwords.WIDTH + (subwords.MEANING if cfg.text == "minilm" else 0)
+        self.meaning = nn.Linear(subwords.MEANING, cfg.embedding) if cfg.text == "minilm" else None
         self.embed = nn.Embedding(cfg.buckets if self.subword else cfg.vocab_size, cfg.embedding, padding_idx=0)
         self.terms = cfg.colour_terms
         width = subwords.COLOUR + (len(subwords.BASIC_TERMS) if self.terms else 0)
@@ -174,16 +185,19 @@ class TextEncoder(nn.Module):
     def vectors(self, tokens: torch.Tensor) -> torch.Tensor:
         if not self.subword:
             return self.embed(tokens)                                   # (B, T) ids
-        if tokens.dim() != 3 or tokens.shape[2] != subwords.WIDTH:
-            raise ValueError(f"a subword model reads (B, T, {subwords.WIDTH}) rows of baselines.text.encode_texts, "
+        if tokens.dim() != 3 or tokens.shape[2] != self.width:
+            raise ValueError(f"this model reads (B, T, {self.width}) rows of its encode_texts, "
                              f"got tokens of shape {tuple(tokens.shape)}")
         ids = tokens[..., :subwords.PIECES]
         count = (ids > 0).sum(-1, keepdim=True).clamp(min=1)
-        colour = tokens[..., subwords.PIECES:].float() / tokens.new_tensor([1, 255, 255, 255]).float()
+        colour = tokens[..., subwords.PIECES:subwords.WIDTH].float() / tokens.new_tensor([1, 255, 255, 255]).float()
         if self.terms:                   # softmax over the terms of minus the CIELAB distance / 10
             near = torch.softmax(-torch.cdist(lab(colour[..., 1:]).flatten(0, 1), self.prototypes) / 10, dim=-1)
             colour = torch.cat([colour, colour[..., :1] * near.view(*colour.shape[:2], -1)], dim=-1)
-        return self.embed(ids).sum(2) / count + self.colour(colour)
+        vectors = self.embed(ids).sum(2) / count + self.colour(colour)
+        if self.meaning is not None:
+            vectors = vectors + self.meaning(tokens[..., subwords.WIDTH:].float() / subwords.MEANING_SCALE)
+        return vectors
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         lengths = lengths.cpu().clamp(min=1)
@@ -209,8 +223,12 @@ class Editor(nn.Module):
         widths = cfg.widths
         self.down = nn.ModuleList([Stage(5 + cfg.templates if k == 0 else widths[k - 1], widths[k], text, cfg.fusion, cfg.convs)
                                    for k in range(cfg.levels)])
-        self.up = nn.ModuleList([Stage(widths[k] + widths[k + 1], widths[k], text, cfg.fusion, cfg.convs)
+        pooled = cfg.lookup * (widths[0] + 3)
+        self.up = nn.ModuleList([Stage(widths[k] + widths[k + 1], widths[k], text + pooled, cfg.fusion, cfg.convs)
                                  for k in range(cfg.levels - 1)])
+        if cfg.lookup:        # keys from the first stage's features and the source's RGB; queries from t
+            self.keys = nn.Conv2d(widths[0] + 3, cfg.lookup * LOOKUP_KEY, 1)
+            self.query = nn.Linear(text, cfg.lookup * LOOKUP_KEY)
         self.rgb = nn.Conv2d(widths[0], 3, 1)
         self.keep = nn.Conv2d(widths[0], 1, 1)
         nn.init.zeros_(self.keep.weight)
@@ -230,8 +248,8 @@ class Editor(nn.Module):
         return self
 
     def encode_texts(self, texts) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(tokens, lengths)`` of raw instructions for a ``text="subword"`` model."""
-        tokens, lengths = subwords.encode_texts(texts, self.cfg.buckets)
+        """``(tokens, lengths)`` of raw instructions for a ``text="subword"`` or ``"minilm"`` model."""
+        tokens, lengths = subwords.encode_texts(texts, self.cfg.buckets, meaning=self.cfg.text == "minilm")
         return torch.as_tensor(tokens), torch.as_tensor(lengths)
 
     def forward(self, source: torch.Tensor, tokens=None, lengths=None, train_mask: bool = True) -> dict:
@@ -258,9 +276,10 @@ class Editor(nn.Module):
         for k, stage in enumerate(self.down):
             x = stage(x if k == 0 else F.avg_pool2d(x, 2), t)             # (B, w_k, S/2**k, S/2**k)
             skips.append(x)
+        context = torch.cat([t, self.look(skips[0], source, t)], dim=1) if self.cfg.lookup else t
         for k in reversed(range(self.cfg.levels - 1)):
             x = F.interpolate(x, scale_factor=2, mode="nearest")
-            x = self.up[k](torch.cat([x, skips[k]], dim=1), t)
+            x = self.up[k](torch.cat([x, skips[k]], dim=1), context)
         raw = self.rgb(x)
         proposal = torch.sigmoid(raw) if self.cfg.proposal == "absolute" else (source + torch.tanh(raw)).clamp(0, 1)
         logit = self.keep(x)
@@ -270,6 +289,17 @@ class Editor(nn.Module):
         output = keep * source + (1 - keep) * proposal
         return {"output": output, "generated": proposal, "mask": keep, "mask_logit": logit, "phi_fc": t,
                 "logits": logits}
+
+    def look(self, features: torch.Tensor, source: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """(B, lookup * (w_0 + 3)): per head, the source's features and RGB pooled by a softmax over its
+        pixels of query(t) . key(pixel). The decoder learns where a new part goes from the templates;
+        this is how it reads what colour it has (hair, beard, cloth) wherever that is on the source."""
+        b, heads = source.shape[0], self.cfg.lookup
+        values = torch.cat([features, source.to(features.dtype)], dim=1)                 # (B, V, S, S)
+        keys = self.keys(values).flatten(2).view(b, heads, LOOKUP_KEY, -1)                # (B, H, D, N)
+        query = self.query(t).view(b, heads, LOOKUP_KEY)
+        weights = torch.softmax(torch.einsum("bhd,bhdn->bhn", query, keys).float() / LOOKUP_KEY ** 0.5, dim=-1)
+        return torch.einsum("bhn,bvn->bhv", weights.to(values.dtype), values.flatten(2)).flatten(1)
 
 
 __all__ = ["Editor", "EditorConfig", "FUSIONS", "Fusion", "PROPOSALS", "Stage", "TEXTS", "TextEncoder"]

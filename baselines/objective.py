@@ -13,7 +13,7 @@ import torch
 from torch.nn import functional as F
 
 LOSS_NAMES = ("d", "d_real", "d_mismatch", "d_fake", "g", "g_adv", "g_fm", "g_l1", "g_mask")
-EDITOR_LOSS_NAMES = ("loss", "l1", "region", "mask", "aux", "aux_acc", "rival")
+EDITOR_LOSS_NAMES = ("loss", "l1", "region", "mask", "aux", "aux_acc", "rival", "proposal")
 
 
 def discriminator_loss(judged: dict, cfg) -> dict[str, torch.Tensor]:
@@ -51,7 +51,7 @@ def generator_loss(judged: dict, phi_real: torch.Tensor, out: dict, batch: dict,
 def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
     """The editor's supervised objective (weights in ``EditorConfig``): L1 of the output, L1 of the
     proposal inside the true change (per changed pixel, so small edits weigh as much as large
-    ones), the keep-mask's BCE against the true mask (changed pixels weighted ``changed_weight``),
+    ones), with ``proposal_weight`` L1 of the proposal over the whole image, the keep-mask's BCE against the true mask (changed pixels weighted ``changed_weight``),
     the cross-entropy of the (attribute, value) head where ``batch["label"]`` is given, and with
     ``rival_weight`` the target's cross-entropy among rival renderings (``rival_loss``)."""
     target, keep = batch["target"], batch["mask"]                  # (B, 3, S, S), (B, 1, S, S) 1 = keep
@@ -59,6 +59,7 @@ def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
     l1 = F.l1_loss(out["output"].float(), target)
     per_item = (changed * (out["generated"].float() - target).abs()).sum(dim=(1, 2, 3))
     region = (per_item / (3 * changed.sum(dim=(1, 2, 3)).clamp(min=1))).mean()
+    proposal = F.l1_loss(out["generated"].float(), target) if cfg.proposal_weight else l1.new_zeros(())
     weight = 1 + (cfg.changed_weight - 1) * changed
     mask = F.binary_cross_entropy_with_logits(out["mask_logit"].float(), keep, weight=weight)
     zero = l1.new_zeros(())
@@ -70,8 +71,9 @@ def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
     if rival_weight and batch.get("rivals") is not None:
         rival = rival_loss(out["output"].float(), batch["rivals"], batch["rival_valid"])
     loss = (cfg.l1_weight * l1 + cfg.region_weight * region + cfg.mask_weight * mask + cfg.aux_weight * aux
-            + rival_weight * rival)
-    return {"loss": loss, "l1": l1, "region": region, "mask": mask, "aux": aux, "aux_acc": aux_acc, "rival": rival}
+            + rival_weight * rival + cfg.proposal_weight * proposal)
+    return {"loss": loss, "l1": l1, "region": region, "mask": mask, "aux": aux, "aux_acc": aux_acc, "rival": rival,
+            "proposal": proposal}
 
 
 RIVAL_TEMPERATURE = 0.25

@@ -7,7 +7,8 @@ and "squint". Colour words carry what no training sentence can teach: the RGB of
 the two-word name ending at it: "midnight blue") in matplotlib's colour tables (the 949 names of
 the xkcd colour survey and the 148 CSS4 names), so "crimson" or "cobalt" arrive near "red" and
 "blue" the model has learnt. One row per word: ``PIECES`` piece ids (0 = none), then a colour
-flag and r, g, b in 0..255.
+flag and r, g, b in 0..255, and with ``meaning`` (``text="minilm"``) the word's all-MiniLM-L6-v2
+vector (``baselines.minilm``) in fixed point, ``MEANING`` ints of value * ``MEANING_SCALE``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 PIECES = 24                     # piece ids kept per word (the whole word first, then 3-, 4-, 5-grams)
 COLOUR = 4                      # flag, r, g, b
 WIDTH = PIECES + COLOUR
+MEANING = 384                   # the MiniLM vector's width (baselines.minilm.DIM), after WIDTH with meaning=True
+MEANING_SCALE = 4096            # fixed point: the rows are integers
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?")      # the lexicon's tokens (collection.crowd.lexicon)
 
 
@@ -69,28 +72,32 @@ def colour_of(previous: str | None, word: str) -> tuple[int, int, int] | None:
     return None
 
 
-def encode_text(text: str, buckets: int) -> np.ndarray:
-    """(max(1, words), WIDTH) int64 rows of ``text`` (an empty text gives one empty row)."""
+def encode_text(text: str, buckets: int, meaning: bool = False) -> np.ndarray:
+    """(max(1, words), WIDTH (+ MEANING)) int64 rows of ``text`` (an empty text gives one empty row)."""
     tokens = words(text)
-    rows = np.zeros((max(1, len(tokens)), WIDTH), dtype=np.int64)
+    rows = np.zeros((max(1, len(tokens)), WIDTH + (MEANING if meaning else 0)), dtype=np.int64)
+    if meaning and tokens:
+        from .minilm import word_vector
+
+        rows[:len(tokens), WIDTH:] = np.round(np.stack([word_vector(w) for w in tokens]) * MEANING_SCALE)
     for i, word in enumerate(tokens):
         ids = pieces(word, buckets)
         rows[i, :len(ids)] = ids
         rgb = colour_of(tokens[i - 1] if i else None, word)
         if rgb is not None:
-            rows[i, PIECES:] = (1, *rgb)
+            rows[i, PIECES:WIDTH] = (1, *rgb)
     return rows
 
 
-def encode_texts(texts, buckets: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(tokens (B, T, WIDTH) int64, lengths (B,) int64)`` of a batch of texts, zero-padded."""
-    rows = [encode_text(str(t), buckets) for t in texts]
+def encode_texts(texts, buckets: int, meaning: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(tokens (B, T, WIDTH (+ MEANING)) int64, lengths (B,) int64)`` of a batch of texts, zero-padded."""
+    rows = [encode_text(str(t), buckets, meaning) for t in texts]
     lengths = np.asarray([len(r) for r in rows], dtype=np.int64)
-    tokens = np.zeros((len(rows), int(lengths.max(initial=1)), WIDTH), dtype=np.int64)
+    tokens = np.zeros((len(rows), int(lengths.max(initial=1)), WIDTH + (MEANING if meaning else 0)), dtype=np.int64)
     for i, r in enumerate(rows):
         tokens[i, :len(r)] = r
     return tokens, lengths
 
 
-__all__ = ["BASIC_TERMS", "COLOUR", "PIECES", "WIDTH", "colour_names", "colour_of", "encode_text", "encode_texts", "pieces",
+__all__ = ["BASIC_TERMS", "COLOUR", "MEANING", "MEANING_SCALE", "PIECES", "WIDTH", "colour_names", "colour_of", "encode_text", "encode_texts", "pieces",
            "words"]

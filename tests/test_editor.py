@@ -329,3 +329,50 @@ def test_the_editors_default_to_templates_and_subwords_and_older_configs_build_a
            if k not in ("templates", "text", "buckets", "colour_terms")}        # a config saved before they existed
     rebuilt = build_model("edit_film", old)
     assert (rebuilt.cfg.templates, rebuilt.cfg.text) == (0, "words") and rebuilt.template is None
+
+
+@pytest.mark.parametrize("preset", ["smoke", "cpu", "paper"])
+def test_the_lookup_pools_the_sources_own_pixels_and_learns(preset):
+    torch.manual_seed(0)
+    model = get_model("edit_film", preset, data=DATA, lookup=3).train()
+    size, width = PRESETS[preset].size, model.cfg.widths[0]
+    colour = torch.tensor([0.9, 0.2, 0.4])
+    flat = colour[None, :, None, None].expand(2, 3, size, size).clone()     # every pixel one colour
+    tokens, lengths = model.encode_texts(["make the hair pink", "a red hat"])
+    with torch.no_grad():
+        t = model.text(tokens, lengths)
+        features = torch.rand(2, width, size, size)
+        pooled = model.look(features, flat, t).view(2, 3, width + 3)
+    assert torch.allclose(pooled[..., width:], colour.expand(2, 3, 3), atol=1e-5)   # a weighted mean of one colour
+    assert float(pooled[..., :width].min()) >= 0 and float(pooled[..., :width].max()) <= 1
+    with pytest.raises(ValueError, match="lookup must be 0"):
+        get_model("edit_film", preset, data=DATA, lookup=-1)
+    if preset != "cpu":
+        return
+    source, target, mask, label = _pairs()
+    batch = {"source": source, "target": target, "mask": mask, "tokens": model.encode_texts(TEXTS)[0],
+             "lengths": model.encode_texts(TEXTS)[1], "label": label}
+    before = model.keys.weight.detach().clone()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(3):                   # the decoder's FiLM starts at zero, so the keys learn from the second step
+        supervised_step(model, opt, batch, model.cfg)
+    assert not torch.equal(model.keys.weight.detach(), before)
+
+
+def test_the_proposal_term_is_the_whole_images_l1_of_the_proposal_and_adds_to_the_loss():
+    from dataclasses import replace
+
+    from baselines.objective import editor_loss
+
+    torch.manual_seed(0)
+    model = get_model("edit_film", "cpu", data=DATA).eval()
+    source, target, mask, label = _pairs(4)
+    tokens, lengths = model.encode_texts(TEXTS[:4])
+    batch = {"source": source, "target": target, "mask": mask, "label": label}
+    with torch.no_grad():
+        out = model(source, tokens, lengths)
+    off, on = editor_loss(out, batch, model.cfg), editor_loss(out, batch, replace(model.cfg, proposal_weight=2.0))
+    assert float(off["proposal"]) == 0
+    expected = (out["generated"] - target).abs().mean()
+    assert torch.allclose(on["proposal"], expected) and float(expected) > 0
+    assert torch.allclose(on["loss"], off["loss"] + 2 * expected)

