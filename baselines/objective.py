@@ -51,9 +51,10 @@ def generator_loss(judged: dict, phi_real: torch.Tensor, out: dict, batch: dict,
 def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
     """The editor's supervised objective (weights in ``EditorConfig``): L1 of the output, L1 of the
     proposal inside the true change (per changed pixel, so small edits weigh as much as large
-    ones), with ``proposal_weight`` L1 of the proposal over the whole image, the keep-mask's BCE against the true mask (changed pixels weighted ``changed_weight``),
-    the cross-entropy of the (attribute, value) head where ``batch["label"]`` is given, and with
-    ``rival_weight`` the target's cross-entropy among rival renderings (``rival_loss``)."""
+    ones), with ``proposal_weight`` L1 of the proposal over the whole image, the keep-mask's BCE
+    against the true mask (changed pixels weighted ``changed_weight``), the cross-entropy of the
+    (attribute, value) head where ``batch["label"]`` is given, and with ``rival_weight`` the
+    target's cross-entropy among rival renderings (``rival_loss``)."""
     target, keep = batch["target"], batch["mask"]                  # (B, 3, S, S), (B, 1, S, S) 1 = keep
     changed = 1 - keep
     l1 = F.l1_loss(out["output"].float(), target)

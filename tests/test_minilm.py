@@ -23,6 +23,7 @@ def test_ids_and_vectors_match_sentence_transformers():
 
 def test_meaning_rows_carry_the_words_vector_in_fixed_point_and_synonyms_land_near():
     rows, lengths = text.encode_texts(["cool sunnies", "a crimson hat"], 64, meaning=True)
+    assert text.MEANING == minilm.DIM
     assert rows.shape == (2, 3, text.WIDTH + text.MEANING) and lengths.tolist() == [2, 3]
     back = rows[0, 1, text.WIDTH:] / text.MEANING_SCALE
     assert np.abs(back - minilm.word_vector("sunnies")).max() <= 0.5 / text.MEANING_SCALE
