@@ -99,5 +99,5 @@ def encode_texts(texts, buckets: int, meaning: bool = False) -> tuple[np.ndarray
     return tokens, lengths
 
 
-__all__ = ["BASIC_TERMS", "COLOUR", "MEANING", "MEANING_SCALE", "PIECES", "WIDTH", "colour_names", "colour_of", "encode_text", "encode_texts", "pieces",
-           "words"]
+__all__ = ["BASIC_TERMS", "COLOUR", "MEANING", "MEANING_SCALE", "PIECES", "WIDTH", "colour_names", "colour_of",
+           "encode_text", "encode_texts", "pieces", "words"]
