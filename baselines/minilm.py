@@ -115,7 +115,7 @@ class MiniLM:
         return ids
 
     def ids(self, text: str) -> list[int]:
-        pieces = [i for word in basic_tokens(text) for i in self.pieces(word)][:510]
+        pieces = [i for word in basic_tokens(text) for i in self.pieces(word)][:254]   # max_seq_length 256
         return [self.vocab["[CLS]"], *pieces, self.vocab["[SEP]"]]
 
     @torch.no_grad()
