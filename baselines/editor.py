@@ -170,9 +170,9 @@ class TextEncoder(nn.Module):
 
     def __init__(self, cfg: EditorConfig):
         super().__init__()
-        self.subword = cfg.text != "words"
-        self.width = subwords.WIDTH + (subwords.MEANING if cfg.text == "minilm" else 0)
-        self.meaning = nn.Linear(subwords.MEANING, cfg.embedding) if cfg.text == "minilm" else None
+        self.subword, minilm = cfg.text != "words", cfg.text == "minilm"
+        self.width = subwords.WIDTH + (subwords.MEANING if minilm else 0)
+        self.meaning = nn.Linear(subwords.MEANING, cfg.embedding) if minilm else None
         self.embed = nn.Embedding(cfg.buckets if self.subword else cfg.vocab_size, cfg.embedding, padding_idx=0)
         self.terms = cfg.colour_terms
         width = subwords.COLOUR + (len(subwords.BASIC_TERMS) if self.terms else 0)

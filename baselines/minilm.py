@@ -71,19 +71,21 @@ def read_safetensors(data: bytes) -> dict[str, torch.Tensor]:
 
 def basic_tokens(text: str) -> list[str]:
     """BERT's uncased basic tokenizer: lower case, accents stripped, split at spaces and punctuation."""
-    text = unicodedata.normalize("NFD", text.lower())
     out, word = [], ""
-    for ch in text:
+    for ch in unicodedata.normalize("NFD", text.lower()):
         cat = unicodedata.category(ch)
         if cat == "Mn" or ch == "\ufffd" or (cat.startswith("C") and ch not in "\t\n\r"):
             continue
-        if ch.isspace():
-            out, word = out + ([word] if word else []), ""
-        elif cat.startswith("P") or (33 <= ord(ch) <= 47 or 58 <= ord(ch) <= 64 or 91 <= ord(ch) <= 96
-                                     or 123 <= ord(ch) <= 126):
-            out, word = out + ([word] if word else []) + [ch], ""
-        else:
+        punctuation = cat.startswith("P") or (33 <= ord(ch) <= 47 or 58 <= ord(ch) <= 64 or 91 <= ord(ch) <= 96
+                                              or 123 <= ord(ch) <= 126)
+        if not (punctuation or ch.isspace()):
             word += ch
+            continue
+        if word:
+            out.append(word)
+        word = ""
+        if punctuation:
+            out.append(ch)
     return out + ([word] if word else [])
 
 
@@ -152,8 +154,7 @@ def encoder() -> MiniLM:
 @functools.lru_cache(maxsize=65536)
 def word_vector(word: str) -> np.ndarray:
     """The encoder's vector of one word (read-only; computed once per word)."""
-    with torch.inference_mode():
-        vector = encoder().sentence_vector(word)
+    vector = encoder().sentence_vector(word)                 # MiniLM.hidden runs without gradients
     vector.setflags(write=False)
     return vector
 

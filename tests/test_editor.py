@@ -350,8 +350,8 @@ def test_the_lookup_pools_the_sources_own_pixels_and_learns(preset):
     if preset != "cpu":
         return
     source, target, mask, label = _pairs()
-    batch = {"source": source, "target": target, "mask": mask, "tokens": model.encode_texts(TEXTS)[0],
-             "lengths": model.encode_texts(TEXTS)[1], "label": label}
+    tokens, lengths = model.encode_texts(TEXTS)
+    batch = {"source": source, "target": target, "mask": mask, "tokens": tokens, "lengths": lengths, "label": label}
     before = model.keys.weight.detach().clone()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     for _ in range(3):                   # the decoder's FiLM starts at zero, so the keys learn from the second step
