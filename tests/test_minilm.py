@@ -41,6 +41,11 @@ def test_a_minilm_editor_reads_the_wider_rows_and_refuses_narrow_ones():
     model = get_model("edit_film", "smoke", data={"vocab_size": 50, "attribute_values": attribute_values()},
                       text="minilm").eval()
     tokens, lengths = model.encode_texts(["put on cool sunnies", "no beard"])
+    from benchmark.training.predict import text_inputs
+
+    harness, _ = text_inputs(model, {"instruction": ["put on cool sunnies", "no beard"], "tokens": [[3]] * 2,
+                                     "lengths": [1, 1]})
+    assert torch.equal(harness, tokens)             # the harness hands a minilm model its raw text, not word ids
     with torch.no_grad():
         assert model(torch.rand(2, 3, 32, 32), tokens, lengths)["output"].shape == (2, 3, 32, 32)
         with pytest.raises(ValueError, match=f"reads \\(B, T, {text.WIDTH + text.MEANING}\\) rows"):
