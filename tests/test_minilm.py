@@ -58,12 +58,13 @@ def test_a_missing_extra_is_named_in_one_line(monkeypatch):
         minilm.model_dir()
 
 
-def test_a_changed_weights_file_is_refused_by_its_pin(tmp_path):
+@pytest.mark.parametrize("changed", ["model.safetensors", "config.json"])
+def test_a_changed_file_is_refused_by_its_pin(tmp_path, changed):
     folder = minilm.model_dir()
     for name in ("config.json", "vocab.txt", "model.safetensors"):
         (tmp_path / name).write_bytes((folder / name).read_bytes())
-    data = bytearray((tmp_path / "model.safetensors").read_bytes())
+    data = bytearray((tmp_path / changed).read_bytes())
     data[-5] ^= 0x01
-    (tmp_path / "model.safetensors").write_bytes(bytes(data))
-    with pytest.raises(ValueError, match="does not match the SHA-256 pinned"):
+    (tmp_path / changed).write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=f"{changed} does not match the SHA-256 pinned"):
         minilm.MiniLM(tmp_path)
