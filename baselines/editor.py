@@ -11,8 +11,12 @@ through that mask (TIM-GAN's split of *where* from *how*, TIRG's / FiLM's fusion
     e_k      = Down_k(e_{k-1}) fused with t            (B, c * 2**k, S / 2**k, S / 2**k), k = 0..L-1
     d_k      = Up_k([d_{k+1}, e_k]) fused with [t, p]  the decoder, skips from the encoder
     proposal = sigmoid(Head_rgb(d_0))                  (B, 3, S, S)      *how*: the edited pixels
+    proposal = w_0 proposal + sum_p w_p c_p            ``palette``: w = softmax(Head_choose(d_0)) per pixel over the
+                                                                         free colour and 2P colours c_p: P pooled
+                                                                         from the source by attention from t, P
+                                                                         named by t (sigmoid(Linear(t)))
     keep     = sigmoid(Head_mask(d_0))                 (B, 1, S, S)      *where*: 1 = keep the source
-    output   = keep * X_s + (1 - keep) * proposal
+    output   = keep * X_s + (1 - keep) * proposal       ``hard_keep``: keep > 0.5 (straight-through in training)
 
 ``fusion`` chooses how t enters each stage: ``film`` (x * (1 + gamma(t)) + beta(t), FiLM) or
 ``tirg`` (a gated residual: sigmoid(gate([x, t])) * x + res([x, t]), TIRG). The auxiliary head is
@@ -55,8 +59,14 @@ class EditorConfig:
     attribute_values: tuple = ()    # values per attribute in schema order (the auxiliary head's classes)
     templates: int = 0              # channels of a learnt S x S map per (attribute, value) class, mixed by the
                                     # auxiliary head's probabilities and given to the U-Net with the source (0: off)
+    hard_keep: bool = False         # composite through keep > 0.5: exactly the source or exactly the proposal at each
+                                    # pixel (in training straight-through: the soft mask's gradient)
     lookup: int = 0                 # heads of an attention from the instruction over the source's pixels; what
                                     # each pools (features and RGB) joins t in the decoder (0: off)
+    palette: int = 0                # P: each pixel of the proposal mixes (a softmax per pixel) its free colour with
+                                    # P colours pooled from the source by attention from the instruction and P
+                                    # colours named by the instruction, so a part can be painted in exactly the
+                                    # source's hair colour or the asked-for one (0: off)
     # losses (read by baselines.objective.editor_loss; recorded with every run)
     l1_weight: float = 1.0          # L1(output, target) over the whole image
     region_weight: float = 10.0     # L1(proposal, target) inside the true change, per changed pixel
@@ -91,8 +101,9 @@ class EditorConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         object.__setattr__(self, "attribute_values", tuple(int(v) for v in self.attribute_values))
-        if self.templates < 0 or self.lookup < 0:
-            raise ValueError(f"templates and lookup must be 0 (off) or a count, got {self.templates}, {self.lookup}")
+        if self.templates < 0 or self.lookup < 0 or self.palette < 0:
+            raise ValueError(f"templates, lookup and palette must be 0 (off) or a count, "
+                             f"got {self.templates}, {self.lookup}, {self.palette}")
 
     @property
     def widths(self) -> list[int]:
@@ -229,6 +240,14 @@ class Editor(nn.Module):
         if cfg.lookup:        # keys from the first stage's features and the source's RGB; queries from t
             self.keys = nn.Conv2d(widths[0] + 3, cfg.lookup * LOOKUP_KEY, 1)
             self.query = nn.Linear(text, cfg.lookup * LOOKUP_KEY)
+        if cfg.palette:      # like the lookup: keys from the first stage's features and RGB, queries from t
+            self.palette_keys = nn.Conv2d(widths[0] + 3, cfg.palette * LOOKUP_KEY, 1)
+            self.palette_query = nn.Linear(text, cfg.palette * LOOKUP_KEY)
+            self.named = nn.Linear(text, 3 * cfg.palette)
+            self.choose = nn.Conv2d(widths[0], 1 + 2 * cfg.palette, 1)
+            nn.init.zeros_(self.choose.weight)
+            nn.init.constant_(self.choose.bias, 0.0)
+            self.choose.bias.data[0] = 2.0          # starts mostly the free colour
         self.rgb = nn.Conv2d(widths[0], 3, 1)
         self.keep = nn.Conv2d(widths[0], 1, 1)
         nn.init.zeros_(self.keep.weight)
@@ -282,11 +301,18 @@ class Editor(nn.Module):
             x = self.up[k](torch.cat([x, skips[k]], dim=1), context)
         raw = self.rgb(x)
         proposal = torch.sigmoid(raw) if self.cfg.proposal == "absolute" else (source + torch.tanh(raw)).clamp(0, 1)
+        if self.cfg.palette:
+            proposal = self.paint(proposal, x, skips[0], source, t)
         logit = self.keep(x)
         if tokens is None:
             logit = torch.full_like(logit, 20.0)     # no instruction: keep everything
         keep = torch.sigmoid(logit)
-        output = keep * source + (1 - keep) * proposal
+        if self.cfg.hard_keep:     # the forward pass shows what will be shown; the backward is the soft mask's
+            soft, keep = keep, (logit > 0).to(keep.dtype)
+            # (soft - soft.detach()) is exactly 0: the output is exactly the source or the proposal at each pixel
+            output = keep * source + (1 - keep) * proposal + (soft - soft.detach()) * (source - proposal.detach())
+        else:
+            output = keep * source + (1 - keep) * proposal
         return {"output": output, "generated": proposal, "mask": keep, "mask_logit": logit, "phi_fc": t,
                 "logits": logits}
 
@@ -294,12 +320,26 @@ class Editor(nn.Module):
         """(B, lookup * (w_0 + 3)): per head, the source's features and RGB pooled by a softmax over its
         pixels of query(t) . key(pixel). The decoder learns where a new part goes from the templates;
         this is how it reads what colour it has (hair, beard, cloth) wherever that is on the source."""
-        b, heads = source.shape[0], self.cfg.lookup
-        values = torch.cat([features, source.to(features.dtype)], dim=1)                 # (B, V, S, S)
-        keys = self.keys(values).flatten(2).view(b, heads, LOOKUP_KEY, -1)                # (B, H, D, N)
-        query = self.query(t).view(b, heads, LOOKUP_KEY)
-        weights = torch.softmax(torch.einsum("bhd,bhdn->bhn", query, keys).float() / LOOKUP_KEY ** 0.5, dim=-1)
-        return torch.einsum("bhn,bvn->bhv", weights.to(values.dtype), values.flatten(2)).flatten(1)
+        return attend(self.keys, self.query, torch.cat([features, source.to(features.dtype)], dim=1), t).flatten(1)
+
+    def paint(self, free: torch.Tensor, x: torch.Tensor, features: torch.Tensor, source: torch.Tensor,
+              t: torch.Tensor) -> torch.Tensor:
+        """The ``palette`` proposal (B, 3, S, S): per pixel a softmax mix of the free colour and 2P
+        colours, P pooled from the source's RGB (``attend``) and P named by the instruction."""
+        b = source.shape[0]
+        pooled = attend(self.palette_keys, self.palette_query, torch.cat([features, source.to(features.dtype)], dim=1), t)
+        colours = torch.cat([pooled[..., -3:], torch.sigmoid(self.named(t)).view(b, self.cfg.palette, 3)], dim=1)
+        weights = torch.softmax(self.choose(x), dim=1)                                      # (B, 1 + 2P, S, S)
+        return weights[:, :1] * free + torch.einsum("bphw,bpc->bchw", weights[:, 1:], colours.to(weights.dtype))
+
+
+def attend(keys: nn.Conv2d, query: nn.Linear, values: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """(B, H, V): per head, ``values`` (B, V, S, S) pooled by a softmax over the pixels of query(t) . keys(values)."""
+    b, heads = values.shape[0], query.out_features // LOOKUP_KEY
+    keys = keys(values).flatten(2).view(b, heads, LOOKUP_KEY, -1)                        # (B, H, D, N)
+    weights = torch.softmax(torch.einsum("bhd,bhdn->bhn", query(t).view(b, heads, LOOKUP_KEY), keys).float()
+                            / LOOKUP_KEY ** 0.5, dim=-1)
+    return torch.einsum("bhn,bvn->bhv", weights.to(values.dtype), values.flatten(2))
 
 
 __all__ = ["Editor", "EditorConfig", "FUSIONS", "Fusion", "PROPOSALS", "Stage", "TEXTS", "TextEncoder"]

@@ -345,7 +345,7 @@ def test_the_lookup_pools_the_sources_own_pixels_and_learns(preset):
         pooled = model.look(features, flat, t).view(2, 3, width + 3)
     assert torch.allclose(pooled[..., width:], colour.expand(2, 3, 3), atol=1e-5)   # a weighted mean of one colour
     assert float(pooled[..., :width].min()) >= 0 and float(pooled[..., :width].max()) <= 1
-    with pytest.raises(ValueError, match="lookup must be 0"):
+    with pytest.raises(ValueError, match="templates, lookup and palette must be 0"):
         get_model("edit_film", preset, data=DATA, lookup=-1)
     if preset != "cpu":
         return
@@ -376,3 +376,56 @@ def test_the_proposal_term_is_the_whole_images_l1_of_the_proposal_and_adds_to_th
     expected = (out["generated"] - target).abs().mean()
     assert torch.allclose(on["proposal"], expected) and float(expected) > 0
     assert torch.allclose(on["loss"], off["loss"] + 2 * expected)
+
+
+def test_a_hard_keep_shows_exactly_the_source_or_the_proposal_and_still_trains_the_mask():
+    from baselines.editor import Editor, EditorConfig
+
+    torch.manual_seed(0)
+    model = Editor(EditorConfig(hard_keep=True, vocab_size=12))
+    torch.nn.init.normal_(model.keep.weight, std=1.0)
+    torch.nn.init.zeros_(model.keep.bias)                    # both sides of 0.5 appear
+    source, tokens, lengths = torch.rand(3, 3, 32, 32), torch.ones(3, 4, dtype=torch.long), torch.tensor([4, 4, 2])
+    with torch.no_grad():
+        out = model.eval()(source, tokens, lengths)
+    kept = out["mask_logit"] > 0
+    assert 0 < kept.float().mean() < 1 and set(out["mask"].unique().tolist()) == {0.0, 1.0}
+    assert torch.equal(out["output"], torch.where(kept, source, out["generated"]))
+    out = model.train()(source, tokens, lengths)
+    assert torch.equal(out["output"].detach(), torch.where(kept, source, out["generated"].detach()))
+    out["output"].sum().backward()                           # the soft mask's gradient reaches the keep head
+    assert model.keep.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("preset", ["smoke", "cpu"])
+def test_a_palette_paints_the_sources_own_colour_or_a_named_one_and_learns(preset):
+    torch.manual_seed(0)
+    model = get_model("edit_film", preset, data=DATA, palette=2).train()
+    size, p = PRESETS[preset].size, model.cfg.palette
+    colour = torch.tensor([0.9, 0.2, 0.4])
+    flat = colour[None, :, None, None].expand(2, 3, size, size).clone()     # every pixel one colour
+    tokens, lengths = model.encode_texts(["make the hair pink", "a red hat"])
+    with torch.no_grad():
+        out = model(flat, tokens, lengths)
+        assert float(out["generated"].min()) >= 0 and float(out["generated"].max()) <= 1
+        model.choose.bias.copy_(torch.tensor([-30.0, 30.0] + [-30.0] * (2 * p - 1)))    # the first pooled colour
+        pooled = model(flat, tokens, lengths)["generated"]
+        model.choose.bias.copy_(torch.tensor([-30.0] * (1 + p) + [30.0] + [-30.0] * (p - 1)))   # the first named one
+        named = model(flat, tokens, lengths)["generated"]
+        t = model.text(tokens, lengths)
+    assert torch.allclose(pooled, flat, atol=1e-5)              # a weighted mean of the source's one colour
+    expected = torch.sigmoid(model.named(t)).view(2, p, 3)[:, 0]
+    assert torch.allclose(named, expected[:, :, None, None].expand_as(named), atol=1e-5)
+    with pytest.raises(ValueError, match="lookup and palette must be 0"):
+        get_model("edit_film", preset, data=DATA, palette=-1)
+    if preset != "cpu":
+        return
+    torch.nn.init.zeros_(model.choose.bias)
+    source, target, mask, label = _pairs()
+    tokens, lengths = model.encode_texts(TEXTS)
+    batch = {"source": source, "target": target, "mask": mask, "tokens": tokens, "lengths": lengths, "label": label}
+    before = [m.weight.detach().clone() for m in (model.palette_keys, model.named, model.choose)]
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(3):
+        supervised_step(model, opt, batch, model.cfg)
+    assert all(not torch.equal(m.weight.detach(), b) for m, b in zip((model.palette_keys, model.named, model.choose), before))
