@@ -342,4 +342,4 @@ def attend(keys: nn.Conv2d, query: nn.Linear, values: torch.Tensor, t: torch.Ten
     return torch.einsum("bhn,bvn->bhv", weights.to(values.dtype), values.flatten(2))
 
 
-__all__ = ["Editor", "EditorConfig", "FUSIONS", "Fusion", "PROPOSALS", "Stage", "TEXTS", "TextEncoder"]
+__all__ = ["Editor", "EditorConfig", "FUSIONS", "Fusion", "PROPOSALS", "Stage", "TEXTS", "TextEncoder", "attend"]
