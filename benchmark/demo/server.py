@@ -238,9 +238,18 @@ class Editor:
                 "mask": None if out["mask"] is None else data_url(runs.from_masks(out["mask"])[0]),
                 "change": data_url(_heat(change.numpy())),
                 "changed_share": float((change > 16 / 255).float().mean()),
+                "read_as": _read_as(entry["model"], instruction),
             })
         return {"instruction": instruction, "tokens": [self.vocabulary[i] for i in ids], "unknown_words": unknown,
                 "results": results}
+
+
+def _read_as(model, instruction: str) -> str | None:
+    """What an editor with a parser edited by when it restated the instruction (None when it did not)."""
+    if getattr(model, "parser", None) is None:
+        return None
+    (said,) = model.restate([instruction])          # no gradients: restate runs under torch.no_grad
+    return None if said == instruction else said
 
 
 def _heat(values: np.ndarray) -> np.ndarray:

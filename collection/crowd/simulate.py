@@ -168,6 +168,19 @@ def _change_sentence(rng: random.Random, attribute: str, old: str | None, new: s
     return _agree(pick(rng, options))
 
 
+def plain_request(rng: random.Random, attribute: str, new: str) -> str:
+    """A plain sentence asking for ``attribute`` to become ``new`` that names no old value, without the
+    panel's typos and chatter: what an editor's parser restates a request as (benchmark.training.restate)."""
+    if new != "none":
+        return _change_sentence(rng, attribute, None, new)
+    obj, poss, subj = pick(rng, PRONOUNS)
+    noun = pick(rng, NOUNS[attribute])
+    verb = pick(rng, ["shave off", "remove", "get rid of"] if attribute == "facial_hair" else ["remove", "take off",
+                                                                                               "get rid of"])
+    return _agree(pick(rng, [f"{verb} {poss} {noun}", f"{verb} the {noun}", f"{subj} should be without {noun}",
+                             f"no {noun} - {verb} it", f"{verb} {poss} {noun} entirely"]))
+
+
 def _agree(text: str) -> str:
     """Subject-verb agreement for "they" (the templates are written for he/she)."""
     for wrong, right in (("they needs", "they need"), ("they wears", "they wear")):

@@ -121,6 +121,7 @@ async function applyInstruction(instruction, truth) {
       figures.push(figure(result.change, "change map", `aimi-step-${next}-${result.name}-change.png`));
       box.appendChild(el("div", { class: "result", "data-model": result.model }, [
         el("h3", { text: `${result.model}: ${(100 * result.changed_share).toFixed(1)}% of pixels changed` }),
+        ...(result.read_as ? [el("p", { class: "read-as", text: `read as: "${result.read_as}"` })] : []),
         ...figures]));
     }
     if (truth) {
