@@ -40,7 +40,7 @@ from .parser import SentenceParser, restated
 FUSIONS = ("film", "tirg")
 TEXTS = ("words", "subword", "minilm")
 PROPOSALS = ("absolute", "residual")
-RESTATE = ("differs", "always")
+RESTATE = ("differs", "unseen", "always")
 LOOKUP_KEY = 16                     # key and query width per lookup head
 
 
@@ -75,7 +75,9 @@ class EditorConfig:
                                     # head (baselines.parser; trained by benchmark.training.restate, not by train)
     phrases: tuple = ()             # with parser: per (attribute, value) class the phrasing the editor reads best
     restate: str = "differs"        # with parser: "differs" restates where the joint reading names another change
-                                    # than the aux head alone; "always" restates every instruction as its phrase
+                                    # than the aux head alone; "unseen" also every request with a word outside
+                                    # known_words; "always" every request
+    known_words: tuple = ()         # with restate="unseen": the words of the training instructions
     # losses (read by baselines.objective.editor_loss; recorded with every run)
     l1_weight: float = 1.0          # L1(output, target) over the whole image
     region_weight: float = 10.0     # L1(proposal, target) inside the true change, per changed pixel
@@ -111,9 +113,11 @@ class EditorConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         object.__setattr__(self, "attribute_values", tuple(int(v) for v in self.attribute_values))
         object.__setattr__(self, "phrases", tuple(str(p) for p in self.phrases))
+        object.__setattr__(self, "known_words", tuple(str(w) for w in self.known_words))
         if self.restate not in RESTATE:
             raise ValueError(f"restate must be one of {', '.join(RESTATE)}, got {self.restate!r}")
-        if self.parser and (self.text == "words" or len(self.phrases) != sum(self.attribute_values)):
+        if self.parser and (self.text == "words" or not self.attribute_values
+                            or len(self.phrases) != sum(self.attribute_values)):
             raise ValueError(f"parser restates raw text (text 'subword' or 'minilm', got {self.text!r}) with one phrase "
                              f"per (attribute, value) class: {sum(self.attribute_values)}, got {len(self.phrases)}")
         if self.templates < 0 or self.lookup < 0 or self.palette < 0:
@@ -128,6 +132,7 @@ class EditorConfig:
         data = asdict(self)
         data["attribute_values"] = list(self.attribute_values)
         data["phrases"] = list(self.phrases)
+        data["known_words"] = list(self.known_words)
         return data
 
     @classmethod
@@ -294,12 +299,17 @@ class Editor(nn.Module):
     @torch.no_grad()
     def restate(self, texts) -> list[str]:
         """``texts`` where the parser and the auxiliary head together read another change than the head
-        alone replaced by the phrasing of that change the editor reads best (``baselines.parser``)."""
+        alone (``restate="unseen"``: and every one with a word outside ``known_words``; ``"always"``: every
+        one) replaced by the phrasing of that change the editor reads best (``baselines.parser``)."""
         tokens, lengths = subwords.encode_texts(texts, self.cfg.buckets, meaning=self.cfg.text == "minilm")
         device = self.aux.weight.device
         own = torch.softmax(self.aux(self.text(torch.as_tensor(tokens).to(device), torch.as_tensor(lengths))).float(), 1)
-        return restated(texts, own, self.parser.probabilities(texts).to(device), self.cfg.phrases,
-                        always=self.cfg.restate == "always")
+        if self.cfg.restate == "unseen":
+            known = set(self.cfg.known_words)
+            always = [any(w not in known for w in subwords.words(str(t))) for t in texts]
+        else:
+            always = [self.cfg.restate == "always"] * len(texts)
+        return restated(texts, own, self.parser.probabilities(texts).to(device), self.cfg.phrases, always)
 
     def forward(self, source: torch.Tensor, tokens=None, lengths=None, train_mask: bool = True) -> dict:
         out = self.edit(source, tokens, lengths)

@@ -165,7 +165,7 @@ def pretrained(as_json):
         return
     for e in entries:
         metrics = " ".join(f"{k}={v:.3g}" for k, v in e["metrics"].items())
-        click.echo(f"{e['name']:28s} {e['model']:14s} {e['preset']:6s} {e['training_data']:15s} "
+        click.echo(f"{e['name']:28s} {e['model']:16s} {e['preset']:6s} {e['training_data']:15s} "
                    f"sha256={e['sha256'][:12]}  test: {metrics}")
     if not entries:
         click.echo("no weights are shipped with this version")
@@ -195,12 +195,15 @@ def ceiling(preset, seed, out, data_root):
               help="Simulated instructions added to the training triplets'.")
 @click.option("--epochs", type=int, default=10, show_default=True)
 @click.option("--seed", type=int, default=None, help="Default: the editor's training seed.")
+@click.option("--restate", type=click.Choice(["differs", "unseen", "always"]), default="unseen", show_default=True,
+              help="Restate where the readings differ; also requests with a word the triplets never used; or all.")
 @click.option("--threads", type=int, default=None, help="torch threads (default: torch's).")
 @click.option("--data-root", type=click.Path(file_okay=False), default=None)
-def parser(run, out, instructions, epochs, seed, threads, data_root):
+def parser(run, out, instructions, epochs, seed, restate, threads, data_root):
     """Give the editor of RUN (a run folder or pretrained:NAME) a MiniLM sentence parser: at
     inference, what the parser and the editor's own head together read otherwise than the head
-    alone is restated in the phrasing the editor reads best. Needs the MiniLM weights (bash run.sh).
+    alone, and (--restate unseen) every request with a word the triplets never used, is restated in
+    the phrasing the editor reads best. Needs the MiniLM weights (bash run.sh).
 
     \b
     Example: python -m benchmark parser pretrained:edit_film-cpu --out runs/edit_film-parsed
@@ -211,7 +214,7 @@ def parser(run, out, instructions, epochs, seed, threads, data_root):
 
     if threads:
         torch.set_num_threads(threads)
-    click.echo(json.dumps(train_parser(run, out, instructions, epochs, seed, root=data_root)))
+    click.echo(json.dumps(train_parser(run, out, instructions, epochs, seed, restate=restate, root=data_root)))
 
 
 @cli.command()

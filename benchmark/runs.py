@@ -116,6 +116,12 @@ def training_seconds(run: str | Path) -> float | None:
     return float(lines[-1].get("seconds") or 0.0) if lines else None
 
 
+def model_label(payload: dict) -> str:
+    """A checkpoint's model as tables, figures and the demo name it: the registry name, and
+    ``NAME+parser`` for an editor given a sentence parser (``training/restate.py``)."""
+    return payload["model"] + ("+parser" if (payload.get("model_config") or {}).get("parser") else "")
+
+
 def git_state() -> dict:
     """The commit of the source tree and whether it had uncommitted changes (None outside git)."""
     root = Path(__file__).resolve().parent.parent
@@ -179,6 +185,6 @@ def _uint8():
 
 
 __all__ = ["BEST", "CONFIG", "LAST", "METRICS", "SAMPLES", "best_path", "config_path", "evaluated", "from_images",
-           "from_masks", "git_state", "items_path", "last_path", "metrics_path", "outputs_path", "read_config", "read_items",
+           "from_masks", "git_state", "model_label", "items_path", "last_path", "metrics_path", "outputs_path", "read_config", "read_items",
            "read_outputs", "results_path", "run_model", "sample_path", "sample_paths", "to_images", "to_masks",
            "training_seconds", "versions"]

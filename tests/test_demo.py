@@ -97,6 +97,22 @@ def test_oversized_and_non_image_uploads_are_refused(demo):
     assert _post(demo, "/api/edit", {"image": huge, "instruction": "add glasses"})[0] == 413
 
 
+def test_an_editor_with_a_parser_says_what_it_read_a_request_as():
+    server = serve(Editor(["pretrained:edit_film_parsed-cpu", "pretrained:edit_film-cpu"]), port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        _, avatar = _post(base, "/api/avatar", {"seed": 3})
+        _, slang = _post(base, "/api/edit", {"image": avatar["image"], "instruction": "lovestruck eyes"})
+        read = {r["name"]: r["read_as"] for r in slang["results"]}
+        assert "heart eyes" in read["edit_film+parser"] and read["edit_film"] is None
+        _, plain = _post(base, "/api/edit", {"image": avatar["image"], "instruction": "give him round glasses"})
+        assert [r["read_as"] for r in plain["results"]] == [None, None]       # what the head reads well stays
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_without_a_checkpoint_it_says_how_to_get_one(tmp_path, capsys):
     assert main(["--checkpoint", str(tmp_path)]) == 1 and "python -m benchmark train" in capsys.readouterr().err
     assert main(["--checkpoint", "pretrained:nope"]) == 1 and "no pretrained weights 'nope'" in capsys.readouterr().err

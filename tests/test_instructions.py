@@ -67,3 +67,12 @@ def test_the_dev_set_covers_every_changeable_attribute():
 
     rows = read_instructions("tests/fixtures/free-phrasing-dev.jsonl")
     assert len(rows) >= 150 and {r["attribute"] for r in rows} == set(ATTRIBUTE_NAMES) - {"nose"}
+
+
+def test_the_check_set_covers_every_changeable_attribute_and_shares_no_line_with_the_dev_set():
+    from collection import ATTRIBUTE_NAMES
+
+    check = read_instructions("tests/fixtures/free-phrasing-check.jsonl")
+    dev = {r["instruction"].lower() for r in read_instructions("tests/fixtures/free-phrasing-dev.jsonl")}
+    assert len(check) >= 90 and {r["attribute"] for r in check} == set(ATTRIBUTE_NAMES) - {"nose"}
+    assert not {r["instruction"].lower() for r in check} & dev

@@ -12,7 +12,7 @@ from baselines import get_model
 from baselines import text as subwords
 from baselines.parser import restated
 from benchmark.training.batches import attribute_values
-from benchmark.training.restate import class_labels, sentence_vectors, train_parser
+from benchmark.training.restate import GENDERED, class_labels, sentence_vectors, train_parser
 
 DATA = {"vocab_size": 50, "attribute_values": attribute_values()}
 CLASSES = sum(attribute_values())
@@ -27,6 +27,8 @@ def test_a_text_is_restated_only_where_the_joint_reading_names_another_change():
     assert restated(["a"], own[:1], own[:1], ["zero", "one", ""]) == ["a"]      # agreeing readings keep the words
     assert restated(["a", "c"], own[:1].repeat(2, 1), own[:1].repeat(2, 1), ["zero", "one", ""], always=True) == \
         ["zero", "zero"]                                                          # "always": every one restated
+    assert restated(["a", "c"], own[:1].repeat(2, 1), own[:1].repeat(2, 1), ["zero", "one", ""],
+                    always=[False, True]) == ["a", "zero"]                        # "unseen": the marked ones
 
 
 def test_a_parser_needs_raw_text_and_one_phrase_per_class():
@@ -34,7 +36,7 @@ def test_a_parser_needs_raw_text_and_one_phrase_per_class():
         get_model("edit_film", "smoke", data=DATA, text="subword", parser=True, phrases=("x",))
     with pytest.raises(ValueError, match="raw text"):
         get_model("edit_film", "smoke", data=DATA, text="words", parser=True, phrases=("x",) * CLASSES)
-    with pytest.raises(ValueError, match="restate must be one of differs, always"):
+    with pytest.raises(ValueError, match="restate must be one of differs, unseen, always"):
         get_model("edit_film", "smoke", data=DATA, text="subword", restate="sometimes")
 
 
@@ -56,6 +58,10 @@ def test_the_editor_restates_at_inference_only_and_round_trips_its_phrases():
     with torch.no_grad():
         model.aux.bias[7] = 5.0                 # now the head reads class 7 itself: the words stay
     assert model.restate(texts) == texts
+    unseen = get_model("edit_film", "smoke", data=DATA, text="subword", parser=True, phrases=phrases,
+                       restate="unseen", known_words=("a", "crimson", "hat")).eval()
+    unseen.load_state_dict(model.state_dict())
+    assert unseen.restate(texts) == ["a crimson hat", "phrase 7"]     # only the request with a word never seen
     again = type(model.cfg).from_dict(json.loads(json.dumps(model.cfg.to_dict())))
     assert again == model.cfg and again.phrases == phrases
 
@@ -91,6 +97,8 @@ def test_the_parser_command_writes_a_run_that_loads_and_edits(tmp_path, data_roo
     model, payload = load_model(runs.best_path(out))          # weights_only=True
     base, _ = load_model(runs.best_path(editor))
     assert model.cfg.parser and len(model.cfg.phrases) == CLASSES and model.cfg.phrases[0]
+    assert model.cfg.restate == "unseen" and "the" in model.cfg.known_words and "<unk>" not in model.cfg.known_words
+    assert not any(set(subwords.words(p)) & GENDERED for p in model.cfg.phrases)     # "read as" fits any avatar
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in base.state_dict().items())   # the editor unchanged
     assert not (out / "parser-vectors").exists() and "opt_g" not in payload
     config = runs.read_config(out)
@@ -105,3 +113,4 @@ def test_the_parser_command_writes_a_run_that_loads_and_edits(tmp_path, data_roo
         train_parser(out, tmp_path / "twice", instructions=10, root=data_root, progress=False)
     with pytest.raises(ValueError, match="an editor"):
         train_parser(smoke_runs / "imi", tmp_path / "imi", instructions=10, root=data_root, progress=False)
+

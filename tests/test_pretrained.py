@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from benchmark import pretrained
+from benchmark import pretrained, runs
 from benchmark.cli import main
 from benchmark.training.checkpoint import load_checkpoint
 
@@ -17,7 +17,7 @@ def test_every_shipped_checkpoint_matches_its_pin_and_loads_safely():
     for entry in entries:
         folder = pretrained.resolve_run(pretrained.PREFIX + entry["name"])
         payload = load_checkpoint(folder / "best.pt")          # torch.load(weights_only=True) inside
-        assert payload["model"] == entry["model"] and (folder / "COMMAND.txt").read_text().strip() == entry["command"]
+        assert runs.model_label(payload) == entry["model"] and (folder / "COMMAND.txt").read_text().strip() == entry["command"]
         assert {"mse", "edit_acc", "keep_acc"} <= set(entry["metrics"])
 
 

@@ -131,10 +131,10 @@ class Editor:
             vocab = getattr(model.cfg, "vocab_size", len(self.vocabulary))
             if vocab != len(self.vocabulary):
                 raise ValueError(f"{path} was trained with {vocab} words, this dataset has {len(self.vocabulary)}")
-            key = f"{payload['model']}@{path.parent.name}"
+            key = f"{runs.model_label(payload)}@{path.parent.name}"
             while key in self.models:
                 key += "'"
-            self.models[key] = {"model": model, "name": payload["model"], "preset": payload.get("preset"),
+            self.models[key] = {"model": model, "name": runs.model_label(payload), "preset": payload.get("preset"),
                                 "phase": payload["phase"], "run": str(path.parent), "size": model.cfg.size,
                                 "sim": bool(getattr(model.cfg, "sim", False))}
         self.size = max(m["size"] for m in self.models.values())

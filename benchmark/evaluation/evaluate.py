@@ -28,8 +28,7 @@ def about_checkpoint(run: Path, payload: dict) -> dict:
     with a sentence parser is its own model, ``NAME+parser``, in tables and figures)."""
     config = runs.read_config(run) if runs.config_path(run).is_file() else {}
     checkpoint = runs.best_path(run)
-    parser = "+parser" if payload.get("model_config", {}).get("parser") else ""
-    return {"model": payload["model"] + parser, "preset": payload.get("preset"),
+    return {"model": runs.model_label(payload), "preset": payload.get("preset"),
             "seed": payload.get("train_config", {}).get("seed"), "run": str(run),
             "checkpoint": {"file": checkpoint.name, "phase": payload["phase"], "sha256": sha256_file(checkpoint)},
             "code_version": runs.versions().get("aimi"), "git": runs.git_state(), "trained_with": config.get("git"),

@@ -9,7 +9,8 @@ The parser learns from the training triplets' instructions and ``instructions`` 
 simulated panel writes for changes the project's generator draws (``RenderedPairs.described``:
 never a validation or test avatar), as the ceiling's parser does; the result declares
 ``paper+rendered``. A class's phrase is, of ``candidates`` the panel writes for it, the one the
-editor's auxiliary head gives that class the highest probability. The sentence vectors are
+editor's auxiliary head gives that class the highest probability. It restates (``restate="unseen"``)
+where the two readings differ and every request with a word the triplets never used. The sentence vectors are
 computed in chunks kept in ``OUT/parser-vectors/`` until the run is written, so a stopped run
 resumes where it was. The run's training seconds are the editor's plus the parser's.
 """
@@ -27,6 +28,7 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from baselines.text import words
 from collection import ATTRIBUTE_NAMES, attribute, seeded_rng
 from collection.crowd.simulate import plain_request
 from collection.files import sha256_file, write_atomic, write_json
@@ -35,6 +37,7 @@ from .. import runs
 from .checkpoint import load_model, save_checkpoint
 
 CHUNK = 8192                   # sentence vectors per cached chunk
+GENDERED = {"he", "she", "him", "her", "his", "hers", "guy", "girl"}
 INSTRUCTIONS = 60_000          # about 70 s of MiniLM on 2 cores: with the editor's 18.4 min, within 20
 
 
@@ -78,8 +81,8 @@ def check_editor(model) -> None:
 
 
 def best_phrases(model, seed: int, candidates: int) -> list[str]:
-    """Per class, of ``candidates`` plain phrasings (``plain_request``: no old value, no typos), the one
-    the editor's auxiliary head reads as that class most surely."""
+    """Per class, of ``candidates`` plain phrasings (``plain_request``: no old value, no typos, and here
+    no gendered word), the one the editor's auxiliary head reads as that class most surely."""
     labels = [(n, v) for n in ATTRIBUTE_NAMES for v in attribute(n).values]
     phrases = []
     for k, (name, value) in enumerate(labels):
@@ -87,6 +90,7 @@ def best_phrases(model, seed: int, candidates: int) -> list[str]:
             phrases.append("")
             continue
         texts = [plain_request(seeded_rng(f"restate-phrase/{k}", seed, j), name, value) for j in range(candidates)]
+        texts = [t for t in texts if not set(words(t)) & GENDERED] or texts     # the demo shows it for anyone
         with torch.no_grad():
             own = torch.softmax(model.aux(model.text(*_raw(model, texts))).float(), dim=1)[:, k]
         phrases.append(texts[int(own.argmax())])
@@ -95,7 +99,8 @@ def best_phrases(model, seed: int, candidates: int) -> list[str]:
 
 def train_parser(run: str | Path, out: str | Path, instructions: int = INSTRUCTIONS, epochs: int = 10,
                  seed: int | None = None,
-                 candidates: int = 12, lr: float = 3e-3, root=None, progress: bool = True) -> dict:
+                 candidates: int = 12, lr: float = 3e-3, restate: str = "unseen", root=None,
+                 progress: bool = True) -> dict:
     """Write ``out`` (``config.json``, ``metrics.jsonl``, ``best.pt``): the editor of ``run`` with a
     parser; returns the validation report (parse accuracy of the head alone, the parser alone, both).
     ``seed`` (the simulated instructions, the phrases, the parser's start) defaults to the editor's."""
@@ -126,7 +131,9 @@ def train_parser(run: str | Path, out: str | Path, instructions: int = INSTRUCTI
     rows = torch.as_tensor([position[t] for t in texts])
 
     torch.manual_seed(seed)
-    cfg = replace(model.cfg, parser=True, phrases=tuple(best_phrases(model, seed, candidates)))
+    known = tuple(w for w in train_set.vocabulary if not w.startswith("<"))      # the triplets' words
+    cfg = replace(model.cfg, parser=True, phrases=tuple(best_phrases(model, seed, candidates)), restate=restate,
+                  known_words=known)
     parsed = Editor(cfg)
     missing, unexpected = parsed.load_state_dict(model.state_dict(), strict=False)
     if unexpected or any(not k.startswith("parser.") for k in missing):
@@ -146,7 +153,8 @@ def train_parser(run: str | Path, out: str | Path, instructions: int = INSTRUCTI
                    "model_config": cfg.to_dict(),
                    "parser": {"from_run": str(run), "from_checkpoint": sha256_file(runs.best_path(run)),
                               "instructions": instructions, "epochs": epochs, "seed": seed, "lr": lr,
-                              "candidates": candidates, "seconds": round(seconds, 1), "git": runs.git_state(),
+                              "candidates": candidates, "restate": restate, "seconds": round(seconds, 1),
+                              "git": runs.git_state(),
                               "editor_seconds": editor_seconds and round(editor_seconds, 1), "val": report}}
     description["data"] = {**description.get("data", {}), "training_data": "paper+rendered"}
     out.mkdir(parents=True, exist_ok=True)
@@ -182,4 +190,4 @@ def _raw(model, texts):
     return torch.as_tensor(tokens), torch.as_tensor(lengths)
 
 
-__all__ = ["CHUNK", "INSTRUCTIONS", "best_phrases", "check_editor", "class_labels", "parse_report", "sentence_vectors", "train_parser"]
+__all__ = ["CHUNK", "GENDERED", "INSTRUCTIONS", "best_phrases", "check_editor", "class_labels", "parse_report", "sentence_vectors", "train_parser"]

@@ -126,9 +126,9 @@ def _bare(phrase: str) -> str:
     return phrase
 
 
-def _change_sentence(rng: random.Random, attribute: str, old: str | None, new: str) -> str:
+def _change_sentence(rng: random.Random, attribute: str, old: str | None, new: str, pronouns=PRONOUNS) -> str:
     """One imperative sentence asking for ``attribute`` to become ``new`` (lower case start)."""
-    obj, poss, subj = pick(rng, PRONOUNS)
+    obj, poss, subj = pick(rng, pronouns)
     noun = pick(rng, NOUNS[attribute])
     verb = pick(rng, _VERBS)
     to = _phrase(rng, attribute, new)
@@ -169,11 +169,13 @@ def _change_sentence(rng: random.Random, attribute: str, old: str | None, new: s
 
 
 def plain_request(rng: random.Random, attribute: str, new: str) -> str:
-    """A plain sentence asking for ``attribute`` to become ``new`` that names no old value, without the
-    panel's typos and chatter: what an editor's parser restates a request as (benchmark.training.restate)."""
+    """A plain sentence asking for ``attribute`` to become ``new`` that names no old value and no gender,
+    without the panel's typos and chatter: what an editor's parser restates a request as
+    (benchmark.training.restate)."""
+    neutral = [p for p in PRONOUNS if p[0] not in ("him", "her", "the guy", "the girl")]
     if new != "none":
-        return _change_sentence(rng, attribute, None, new)
-    obj, poss, subj = pick(rng, PRONOUNS)
+        return _change_sentence(rng, attribute, None, new, neutral)
+    obj, poss, subj = pick(rng, neutral)
     noun = pick(rng, NOUNS[attribute])
     verb = pick(rng, ["shave off", "remove", "get rid of"] if attribute == "facial_hair" else ["remove", "take off",
                                                                                                "get rid of"])
