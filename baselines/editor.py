@@ -293,6 +293,10 @@ class Editor(nn.Module):
         ``parser``, in eval mode, of the instructions as ``restate`` gives them)."""
         if self.parser is not None and not self.training:
             texts = self.restate(texts)
+        return self.encode_written(texts)
+
+    def encode_written(self, texts) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(tokens, lengths)`` of the instructions as written (never restated)."""
         tokens, lengths = subwords.encode_texts(texts, self.cfg.buckets, meaning=self.cfg.text == "minilm")
         return torch.as_tensor(tokens), torch.as_tensor(lengths)
 
@@ -301,9 +305,9 @@ class Editor(nn.Module):
         """``texts`` where the parser and the auxiliary head together read another change than the head
         alone (``restate="unseen"``: and every one with a word outside ``known_words``; ``"always"``: every
         one) replaced by the phrasing of that change the editor reads best (``baselines.parser``)."""
-        tokens, lengths = subwords.encode_texts(texts, self.cfg.buckets, meaning=self.cfg.text == "minilm")
+        tokens, lengths = self.encode_written(texts)
         device = self.aux.weight.device
-        own = torch.softmax(self.aux(self.text(torch.as_tensor(tokens).to(device), torch.as_tensor(lengths))).float(), 1)
+        own = torch.softmax(self.aux(self.text(tokens.to(device), lengths)).float(), 1)
         if self.cfg.restate == "unseen":
             known = set(self.cfg.known_words)
             always = [any(w not in known for w in subwords.words(str(t))) for t in texts]

@@ -40,13 +40,18 @@ SHA256 = {"model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca689589511437
           "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"}
 
 
+def installed() -> bool:
+    """Whether the MiniLM weights' package is installed (``model_dir`` would find them)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    return spec is not None and spec.origin is not None
+
+
 def model_dir() -> Path:
     """The installed package's model folder; a one-line error naming the extra when it is missing."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or spec.origin is None:
+    if not installed():
         raise ModuleNotFoundError(f"this model reads all-MiniLM-L6-v2 vectors (text='minilm' or an editor's parser) and "
                                   f"needs its weights; install them with {EXTRA}")
-    return Path(spec.origin).parent / "model"
+    return Path(importlib.util.find_spec(PACKAGE).origin).parent / "model"
 
 
 def checked_bytes(path: Path) -> bytes:
@@ -187,5 +192,5 @@ def sentence_vector(text: str) -> np.ndarray:
     return vector
 
 
-__all__ = ["DIM", "EXTRA", "SHA256", "MiniLM", "basic_tokens", "checked_bytes", "encoder", "model_dir", "read_safetensors",
+__all__ = ["DIM", "EXTRA", "SHA256", "MiniLM", "basic_tokens", "checked_bytes", "encoder", "installed", "model_dir", "read_safetensors",
            "sentence_vector", "word_vector"]

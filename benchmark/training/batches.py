@@ -64,6 +64,16 @@ def change_labels(source_vector, target_vector) -> torch.Tensor:
     return torch.as_tensor(offsets[changed] + target_vector[rows, changed], dtype=torch.int64)
 
 
+def class_labels(pairs) -> np.ndarray:
+    """The (attribute, value) class index of each ``(attribute, to_value)`` pair, in schema order (the
+    auxiliary head's and the parsers' classes, as ``change_labels`` numbers them)."""
+    from collection import ATTRIBUTE_NAMES, attribute
+
+    offsets = np.concatenate([[0], np.cumsum(attribute_values())[:-1]])
+    index = {n: k for k, n in enumerate(ATTRIBUTE_NAMES)}
+    return np.asarray([offsets[index[a]] + attribute(a).index(v) for a, v in pairs], dtype=np.int64)
+
+
 def attribute_values() -> list[int]:
     from collection import ATTRIBUTE_NAMES, attribute
 

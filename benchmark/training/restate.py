@@ -34,18 +34,12 @@ from collection.crowd.simulate import plain_request
 from collection.files import sha256_file, write_atomic, write_json
 
 from .. import runs
+from .batches import class_labels
 from .checkpoint import load_model, save_checkpoint
 
 CHUNK = 8192                   # sentence vectors per cached chunk
 GENDERED = {"he", "she", "him", "her", "his", "hers", "guy", "girl"}
 INSTRUCTIONS = 60_000          # about 70 s of MiniLM on 2 cores: with the editor's 18.4 min, within 20
-
-
-def class_labels(pairs) -> np.ndarray:
-    """The (attribute, value) class index of each ``(attribute, to_value)`` pair, in schema order."""
-    offsets = np.concatenate([[0], np.cumsum([len(attribute(n).values) for n in ATTRIBUTE_NAMES])[:-1]])
-    index = {n: k for k, n in enumerate(ATTRIBUTE_NAMES)}
-    return np.asarray([offsets[index[a]] + attribute(a).index(v) for a, v in pairs], dtype=np.int64)
 
 
 def sentence_vectors(texts: list[str], cache: Path, progress: bool = True) -> np.ndarray:
@@ -92,7 +86,7 @@ def best_phrases(model, seed: int, candidates: int) -> list[str]:
         texts = [plain_request(seeded_rng(f"restate-phrase/{k}", seed, j), name, value) for j in range(candidates)]
         texts = [t for t in texts if not set(words(t)) & GENDERED] or texts     # the demo shows it for anyone
         with torch.no_grad():
-            own = torch.softmax(model.aux(model.text(*_raw(model, texts))).float(), dim=1)[:, k]
+            own = torch.softmax(model.aux(model.text(*model.encode_written(texts))).float(), dim=1)[:, k]
         phrases.append(texts[int(own.argmax())])
     return phrases
 
@@ -174,7 +168,7 @@ def parse_report(model, rows) -> dict:
     texts = [r["instruction"] for r in rows]
     truth = torch.as_tensor(class_labels([(r["attribute"], r["to_value"]) for r in rows]))
     with torch.no_grad():
-        tokens, lengths = _raw(model, texts)
+        tokens, lengths = model.encode_written(texts)
         own = torch.softmax(model.aux(model.text(tokens, lengths)).float(), dim=1)
         parsed = model.parser.probabilities(texts)
     share = lambda p: round(float((p.argmax(1) == truth).float().mean()), 4)  # noqa: E731
@@ -182,12 +176,4 @@ def parse_report(model, rows) -> dict:
             "parse_acc_val": share((own + parsed) / 2), "items": len(rows)}
 
 
-def _raw(model, texts):
-    """The texts as written (``encode_texts`` in eval mode would restate them)."""
-    from baselines import text as subwords
-
-    tokens, lengths = subwords.encode_texts(texts, model.cfg.buckets, meaning=model.cfg.text == "minilm")
-    return torch.as_tensor(tokens), torch.as_tensor(lengths)
-
-
-__all__ = ["CHUNK", "GENDERED", "INSTRUCTIONS", "best_phrases", "check_editor", "class_labels", "parse_report", "sentence_vectors", "train_parser"]
+__all__ = ["CHUNK", "GENDERED", "INSTRUCTIONS", "best_phrases", "check_editor", "parse_report", "sentence_vectors", "train_parser"]
