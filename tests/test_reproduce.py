@@ -60,3 +60,27 @@ def test_bad_seeds_are_a_usage_error(tmp_path, capsys):
     assert main(["reproduce", "--out", str(tmp_path), "--seeds", "0,x"]) == 2
     assert "--seeds takes seeds like 0,1,2" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()
+
+
+GPU = Path(__file__).parents[1] / "benchmark" / "reproduction" / "paper-preset-gpu"
+
+
+def test_the_paper_preset_record_quotes_its_result_files():
+    """Each row of the GPU record's test table is what its results file says (64 px, `paper`)."""
+    rows = {}
+    for line in (GPU / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| `") or line.startswith("| identity"):
+            rows[cells[0].split("`")[1] if "`" in cells[0] else "identity"] = cells
+    assert set(rows) == {"identity", "imi", "imi_sim", "edit_film"}
+    for model in ("imi", "imi_sim", "edit_film"):
+        result = json.loads((GPU / "runs" / f"{model}-paper-s0" / "results-test.json").read_text())
+        assert (result["model"], result["preset"], result["model_config"]["size"], result["split"]) == \
+            (model, "paper", 64, "test")
+        metrics = {k: v["value"] for k, v in result["metrics"].items()}
+        identity = result["identity"]["mse"]["value"]
+        _, phases, edit, keep, mse, ratio = rows[model]
+        assert f"(best: {result['checkpoint']['phase']})" in phases
+        assert (edit, keep, mse, ratio) == (f"{metrics['edit_acc']:.3f}", f"{metrics['keep_acc']:.3f}",
+                                            f"{metrics['mse']:.5f}", f"{metrics['mse'] / identity:.2f}")
+        assert rows["identity"][4] == f"{identity:.5f}"
