@@ -429,3 +429,45 @@ def test_a_palette_paints_the_sources_own_colour_or_a_named_one_and_learns(prese
     for _ in range(3):
         supervised_step(model, opt, batch, model.cfg)
     assert all(not torch.equal(m.weight.detach(), b) for m, b in zip((model.palette_keys, model.named, model.choose), before))
+
+
+def test_an_inpainting_editor_never_reads_the_hidden_source_and_redraws_the_first_passes_change():
+    from benchmark.training.steps import hidden_sources
+
+    torch.manual_seed(0)
+    model = get_model("edit_film", "cpu", data=DATA, inpaint=0.5).eval()
+    torch.nn.init.normal_(model.keep.weight, std=1.0)
+    torch.nn.init.zeros_(model.keep.bias)                    # the first pass changes some pixels, keeps others
+    source, tokens, lengths = _inputs(model, 32)
+    visible = (torch.rand(4, 1, 32, 32) > 0.3).float()
+    other = torch.where(visible.bool(), source, torch.rand_like(source))     # differs only where hidden
+    with torch.no_grad():
+        a = model.edit(source, tokens, lengths, visible)
+        b = model.edit(other, tokens, lengths, visible)
+        assert torch.allclose(a["generated"], b["generated"]) and torch.allclose(a["mask"], b["mask"])
+        assert not torch.allclose(model.edit(source, tokens, lengths)["generated"], a["generated"])
+        first = model.edit(source, tokens, lengths)["mask"]
+        assert 0 < float((first > 0.5).float().mean()) < 1
+        out = model(source, tokens, lengths)                 # inference: the second pass sees the first's keep
+        assert torch.allclose(out["output"], model.edit(source, tokens, lengths, (first > 0.5).float())["output"])
+        assert torch.equal(model(source)["output"], source)                          # no instruction
+    with pytest.raises(ValueError, match="inpaint"):
+        get_model("edit_film", "cpu", data=DATA, inpaint=1.5)
+
+    keep = torch.ones(4, 1, 8, 8)
+    keep[:, :, 3:5, 3:5] = 0                                 # a 2x2 change in each item
+    shown = hidden_sources(keep, 0.5)
+    assert torch.equal(shown[0], keep[0]) and int((shown[1] == 0).sum()) == 16      # the second a pixel wider
+    assert torch.equal(shown[2:], torch.ones_like(keep[2:]))
+
+    source, target, mask, label = _pairs()
+    _, tokens, lengths = _inputs(model, 32, batch=8)
+    batch = {"source": source, "target": target, "mask": mask, "tokens": tokens, "lengths": lengths, "label": label}
+    seen = []
+    model.train()
+    original = model.forward
+    model.forward = lambda *a, **k: (seen.append(k["visible"]), original(*a, **k))[1]      # noqa: E731
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    history = [supervised_step(model, opt, batch, model.cfg) for _ in range(20)]
+    assert torch.equal(seen[0], hidden_sources(mask, 0.5)) and float(seen[0][:4].min()) == 0
+    assert float(history[-1]["loss"]) < 0.9 * float(history[0]["loss"])
