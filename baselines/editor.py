@@ -89,9 +89,6 @@ class EditorConfig:
     rival_weight: float = 0.0       # cross-entropy of the target among renderings of rival values (objective.py)
     refine: float = 0.0             # share of each training batch edited from the model's own output (steps.py)
     passes: int = 1                 # edits per instruction at inference, each from the last one's output
-    inpaint: float = 0.0            # share of each training batch whose source is hidden inside its true change
-                                    # (an input channel says where); > 0: at inference a first pass finds the
-                                    # change and a second redraws it unseen, so what leaves cannot be copied back
     rivals: int = 6                 # renderings per item for rival_weight: the target and up to rivals - 1 others
 
     def __post_init__(self):
@@ -107,9 +104,8 @@ class EditorConfig:
             raise ValueError(f"text must be one of {', '.join(TEXTS)}, got {self.text!r}")
         if self.proposal not in PROPOSALS:
             raise ValueError(f"proposal must be one of {', '.join(PROPOSALS)}, got {self.proposal!r}")
-        if self.passes < 1 or not 0 <= self.refine <= 1 or not 0 <= self.inpaint <= 1:
-            raise ValueError(f"passes must be >= 1, refine and inpaint shares in [0, 1], got {self.passes}, "
-                             f"{self.refine}, {self.inpaint}")
+        if self.passes < 1 or not 0 <= self.refine <= 1:
+            raise ValueError(f"passes must be >= 1 and refine a share in [0, 1], got {self.passes}, {self.refine}")
         if self.rivals < 2:
             raise ValueError(f"rivals counts the target and at least one rival rendering: >= 2, got {self.rivals}")
         for name in ("channels", "hidden", "embedding", "vocab_size", "buckets"):
@@ -257,7 +253,7 @@ class Editor(nn.Module):
         text = 2 * cfg.hidden
         self.text = TextEncoder(cfg)
         widths = cfg.widths
-        self.down = nn.ModuleList([Stage(5 + cfg.templates + (cfg.inpaint > 0) if k == 0 else widths[k - 1], widths[k], text, cfg.fusion, cfg.convs)
+        self.down = nn.ModuleList([Stage(5 + cfg.templates if k == 0 else widths[k - 1], widths[k], text, cfg.fusion, cfg.convs)
                                    for k in range(cfg.levels)])
         pooled = cfg.lookup * (widths[0] + 3)
         self.up = nn.ModuleList([Stage(widths[k] + widths[k + 1], widths[k], text + pooled, cfg.fusion, cfg.convs)
@@ -319,20 +315,16 @@ class Editor(nn.Module):
             always = [self.cfg.restate == "always"] * len(texts)
         return restated(texts, own, self.parser.probabilities(texts).to(device), self.cfg.phrases, always)
 
-    def forward(self, source: torch.Tensor, tokens=None, lengths=None, train_mask: bool = True,
-                visible: torch.Tensor | None = None) -> dict:
-        """``visible`` (B, 1, S, S), 1 = shown (``inpaint`` models): the source is hidden elsewhere."""
-        if self.cfg.inpaint and tokens is not None and not self.training and visible is None:
-            visible = (self.edit(source, tokens, lengths)["mask"] > 0.5).to(source.dtype)   # where the change is
-        out = self.edit(source, tokens, lengths, visible)
+    def forward(self, source: torch.Tensor, tokens=None, lengths=None, train_mask: bool = True) -> dict:
+        out = self.edit(source, tokens, lengths)
         if tokens is not None and not self.training:
             for _ in range(self.cfg.passes - 1):       # edit the edit again (``passes``); keep = kept by every pass
                 again = self.edit(out["output"], tokens, lengths)
                 out = {**again, "mask": out["mask"] * again["mask"]}
         return out
 
-    def edit(self, source: torch.Tensor, tokens=None, lengths=None, visible: torch.Tensor | None = None) -> dict:
-        """One pass of the editor over ``source`` (shown where ``visible``: all of it by default)."""
+    def edit(self, source: torch.Tensor, tokens=None, lengths=None) -> dict:
+        """One pass of the editor over ``source``."""
         b = source.shape[0]
         if tokens is None:
             t = source.new_zeros(b, 2 * self.cfg.hidden)
@@ -340,9 +332,6 @@ class Editor(nn.Module):
             t = self.text(tokens, lengths)
         logits = self.aux(t) if self.aux is not None else None
         x = torch.cat([source, self.coords.expand(b, -1, -1, -1).to(source.dtype)], dim=1)
-        if self.cfg.inpaint:
-            shown = source.new_ones(b, 1, *source.shape[2:]) if visible is None else visible.to(source.dtype)
-            x = torch.cat([source * shown, x[:, 3:], shown], dim=1)
         if self.template is not None:      # the classes' maps, weighted by how likely each was asked for
             mixed = torch.einsum("bc,ckhw->bkhw", torch.softmax(logits.float(), dim=1), self.template)
             x = torch.cat([x, mixed.to(source.dtype)], dim=1)

@@ -66,20 +66,9 @@ def supervised_step(model, opt, batch: dict, cfg, autocast=contextlib.nullcontex
         with torch.no_grad(), autocast():
             first = model(source[:n], tokens[:n], lengths[:n])["output"].to(source.dtype)
         source = torch.cat([first, source[n:]])
-    extra = {"visible": hidden_sources(batch["mask"], cfg.inpaint)} if getattr(cfg, "inpaint", 0) and tokens is not None else {}
     with autocast():
-        out = model(source, tokens, lengths, **extra)
+        out = model(source, tokens, lengths)
     losses = editor_loss(out, batch, cfg)
     losses["loss"].backward()
     opt.step()
     return {k: v.detach() for k, v in losses.items()}
-
-
-def hidden_sources(keep: torch.Tensor, share: float) -> torch.Tensor:
-    """(B, 1, S, S) 1 = shown: the first ``share`` of the batch hides its true change (``keep`` < 0.5),
-    every other one of those a pixel wider (the first pass's mask is not exact), the rest shows all."""
-    n = int(round(share * len(keep)))
-    hidden = (keep[:n] < 0.5).to(keep.dtype)
-    wider = torch.nn.functional.max_pool2d(hidden, 3, stride=1, padding=1)
-    odd = (torch.arange(n, device=keep.device) % 2 == 1)[:, None, None, None]
-    return torch.cat([1 - torch.where(odd, wider, hidden), torch.ones_like(keep[n:])])
