@@ -283,30 +283,6 @@ def _seed_list(values, flag: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(int(part) for part in seeds))
 
 
-@cli.command("reader-check")
-@click.option("--size", type=int, default=32, show_default=True)
-@click.option("--n", "count", type=int, default=200, show_default=True, help="Fresh random avatars.")
-@click.option("--seed", type=int, default=0, show_default=True)
-def reader_check(size, count, seed):
-    """Accuracy per attribute of the attribute reader (edit_acc / keep_acc) on fresh renders:
-    clean, from the other rasteriser (whole-document resvg), and with pixel noise sigma 0.05.
-
-    Example: python -m benchmark reader-check --size 32 --n 200
-    """
-    from collection import sample_spec, seeded_rng
-
-    from .evaluation.reader import READER_VERSION, reader_accuracy
-
-    specs = [sample_spec(seeded_rng("reader-check", seed, i)) for i in range(count)]
-    conditions = {"clean": {}, "reference renderer": {"renderer": "reference"}, "noise 0.05": {"noise": 0.05}}
-    reports = {label: reader_accuracy(specs, size, **kwargs) for label, kwargs in conditions.items()}
-    click.echo(f"attribute reader v{READER_VERSION}, {count} fresh avatars at {size} px (accuracy over visible)")
-    click.echo(f"  {'attribute':20s}" + "".join(f"{label:>20s}" for label in conditions))
-    for name in reports["clean"]:
-        click.echo(f"  {name:20s}" + "".join(f"{reports[label][name]['accuracy']:>19.3f} " for label in conditions)
-                   + f"  n={reports['clean'][name]['n']}")
-
-
 @cli.command("main")
 @click.option("--preset", default="cpu", show_default=True, help="smoke (CI, about a minute), cpu, or paper (GPU).")
 @click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
@@ -381,7 +357,7 @@ def study_collect(folder, results):
                            "position_bias": s["position_bias"]["value"], "alpha_ordinal": s["alpha_ordinal"]}))
 
 
-for _command in COMMANDS:          # evaluate, compare, inputs, score
+for _command in COMMANDS:          # evaluate, compare, inputs, score, reader-check
     cli.add_command(_command)
 
 

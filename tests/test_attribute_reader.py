@@ -50,3 +50,23 @@ def test_reader_check_prints_a_table(capsys):
     assert main(["reader-check", "--n", "5"]) == 0
     out = capsys.readouterr().out
     assert "reference renderer" in out and "background_color" in out
+
+
+def test_the_edit_bound_guesses_what_the_source_hides_and_counts_the_rest_as_right(capsys):
+    from aimi.release import split_rows
+    from benchmark.cli import main
+    from benchmark.evaluation.reader import edit_bound
+    from collection import AvatarSpec, visible_attributes
+
+    rows = split_rows("test")
+    pairs = [(AvatarSpec.from_dict(r["source"]), AvatarSpec.from_dict(r["target"]), r["attribute"]) for r in rows]
+    reveals = [any(a not in visible_attributes(s) and a != name for a in visible_attributes(t)) for s, t, name in pairs]
+    shown = [p for p, r in zip(pairs, reveals) if not r]
+    assert edit_bound(*zip(*shown[:5]), 32) == {"n": 5, "hidden": 0, "best": 1.0, "blind": 1.0}
+    bound = edit_bound(*zip(*pairs), 32)
+    assert bound["n"] == 230 and bound["hidden"] == sum(reveals) == 21
+    # the hidden value is the same in source and target and varies in both: no single guess passes for
+    # every truth of a new beard's colour, so the best guess stays under 1 (varying the target alone gave 1.0)
+    assert 0.95 < bound["blind"] < bound["best"] < 0.995
+    assert main(["reader-check", "--bound", "test"]) == 0
+    assert "21 of 230 changes reveal a value the source hides" in capsys.readouterr().out

@@ -1,6 +1,7 @@
 """The evaluation commands of ``python -m benchmark`` (``benchmark.cli`` adds them to its group):
-``evaluate`` (a checkpoint), ``compare`` (two evaluated runs), ``inputs`` (the inputs pack) and
-``score`` (anybody's outputs). All scoring goes through ``score.score_outputs``.
+``evaluate`` (a checkpoint), ``compare`` (two evaluated runs), ``inputs`` (the inputs pack),
+``score`` (anybody's outputs) and ``reader-check`` (the attribute reader, and with ``--bound`` what
+it lets an exact editor reach). All scoring goes through ``score.score_outputs``.
 """
 
 from __future__ import annotations
@@ -152,6 +153,46 @@ def score(submission, split, sessions, size, out, data_root):
                            "identity_mse": round(results["identity"]["mse"]["value"], 6)}))
 
 
-COMMANDS = (evaluate, compare, inputs, score)
+@click.command("reader-check")
+@click.option("--size", type=int, default=32, show_default=True)
+@click.option("--n", "count", type=int, default=200, show_default=True, help="Fresh random avatars.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--bound", "bound_split", type=click.Choice(["train", "val", "test"]), default=None,
+              help="Instead: the edit accuracy reachable on this split by an editor that draws every change "
+                   "exactly but must guess what the source hides.")
+def reader_check(size, count, seed, bound_split):
+    """Accuracy per attribute of the attribute reader (edit_acc / keep_acc) on fresh renders:
+    clean, from the other rasteriser (whole-document resvg), and with pixel noise sigma 0.05.
 
-__all__ = ["COMMANDS", "compare", "evaluate", "inputs", "score"]
+    Example: python -m benchmark reader-check --size 32 --n 200
+             python -m benchmark reader-check --bound test
+    """
+    from collection import sample_spec, seeded_rng
+
+    from .reader import READER_VERSION, edit_bound, reader_accuracy
+
+    if bound_split:
+        from aimi.release import split_rows
+        from collection import AvatarSpec
+
+        rows = split_rows(bound_split)
+        b = edit_bound([AvatarSpec.from_dict(r["source"]) for r in rows], [AvatarSpec.from_dict(r["target"]) for r in rows],
+                       [r["attribute"] for r in rows], size)
+        click.echo(f"{bound_split} split at {size} px: {b['hidden']} of {b['n']} changes reveal a value the source hides. "
+                   f"Every change drawn exactly, that value guessed: edit accuracy {b['best']:.3f} with the best "
+                   f"guess under the renderer's weights, {b['blind']:.3f} with a blind one (reader v{READER_VERSION})")
+        return
+
+    specs = [sample_spec(seeded_rng("reader-check", seed, i)) for i in range(count)]
+    conditions = {"clean": {}, "reference renderer": {"renderer": "reference"}, "noise 0.05": {"noise": 0.05}}
+    reports = {label: reader_accuracy(specs, size, **kwargs) for label, kwargs in conditions.items()}
+    click.echo(f"attribute reader v{READER_VERSION}, {count} fresh avatars at {size} px (accuracy over visible)")
+    click.echo(f"  {'attribute':20s}" + "".join(f"{label:>20s}" for label in conditions))
+    for name in reports["clean"]:
+        click.echo(f"  {name:20s}" + "".join(f"{reports[label][name]['accuracy']:>19.3f} " for label in conditions)
+                   + f"  n={reports['clean'][name]['n']}")
+
+
+COMMANDS = (evaluate, compare, inputs, score, reader_check)
+
+__all__ = ["COMMANDS", "compare", "evaluate", "inputs", "reader_check", "score"]

@@ -16,6 +16,7 @@ hour; the reader below costs about 25 ms per item and is measured on perturbed r
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import numpy as np
@@ -140,6 +141,37 @@ def turn_scores_many(outputs: list[np.ndarray], states: list[AvatarSpec], names:
             keep.append(ok)
     return [{"edit_acc": float(e), "all_edits": float(a), "keep_acc": float(np.mean(k)) if k else np.nan}
             for e, a, k in zip(edits, all_edits, keeps)]
+
+
+def edit_bound(sources: Iterable[AvatarSpec], targets: Iterable[AvatarSpec], changed: Iterable[str],
+               size: int) -> dict:
+    """The edit accuracy of an editor that draws every change exactly but cannot see a value the
+    source hides (a new beard's colour, the hair under a removed hat): for each such pair, the
+    chance that its drawing reads as the asked-for change, over the hidden value's truths weighted
+    as the renderer draws them, when it guesses the one value that scores best (``best``) or a
+    uniformly random one (``blind``); pairs that reveal nothing count 1. The pair's source and
+    target carry the same hidden value, and the edit is read in the source's context, so both vary
+    together. ``{"n", "hidden", "best", "blind"}``."""
+    n = hidden = 0
+    best = blind = 0.0
+    for source, target, name in zip(sources, targets, changed):
+        n += 1
+        revealed = [a for a in visible_attributes(target) if a not in visible_attributes(source) and a != name]
+        if not revealed:
+            best, blind = best + 1, blind + 1
+            continue
+        hidden += 1
+        choices = list(itertools.product(*[zip(attribute(a).values, attribute(a).weights) for a in revealed]))
+        values = [dict(zip(revealed, (v for v, _ in c))) for c in choices]
+        weights = np.asarray([np.prod([w for _, w in c]) for c in choices], dtype=float)
+        drawn = list(render_batch([target.replace(**v) for v in values], size))
+        score = np.zeros(len(values))                    # per guess: the weight of the truths it passes for
+        for truth, weight in zip(values, weights):
+            reads = edit_and_keep_all(drawn, source.replace(**truth), target.replace(**truth), name)
+            score += weight * np.asarray([edit for edit, _ in reads], dtype=float)
+        best += score.max() / weights.sum()
+        blind += score.mean() / weights.sum()
+    return {"n": n, "hidden": hidden, "best": float(best / max(n, 1)), "blind": float(blind / max(n, 1))}
 
 
 def reader_accuracy(specs: list[AvatarSpec], size: int, noise: float = 0.0, renderer: str = "sprite",
