@@ -164,6 +164,7 @@ def reader_check(size, count, seed, bound_split):
     """Accuracy per attribute of the attribute reader (edit_acc / keep_acc) on fresh renders:
     clean, from the other rasteriser (whole-document resvg), and with pixel noise sigma 0.05.
 
+    \b
     Example: python -m benchmark reader-check --size 32 --n 200
              python -m benchmark reader-check --bound test
     """
