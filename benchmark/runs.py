@@ -148,8 +148,20 @@ def versions() -> dict:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            out[name] = None
+            out[name] = _checkout_version() if name == "aimi" else None
     return out
+
+
+def _checkout_version() -> str | None:
+    """The version in the ``pyproject.toml`` of a source checkout this code runs from uninstalled (a
+    machine given the working tree, as a lent GPU was), so its results still name the code."""
+    import tomllib
+
+    try:
+        project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return None
+    return str(project.get("version")) if project.get("name") == "aimi" and project.get("version") else None
 
 
 def to_images(array, channels_last: bool = False):

@@ -157,3 +157,22 @@ def test_torchrun_with_two_cpu_processes_writes_one_run(tmp_path, data_root):
     assert load_checkpoint(run / "last.pt")["phase"] == 4
     assert result.stdout.count('"best_val_mse"') == 1             # only rank 0 reports
     assert sorted(p.name for p in run.iterdir()) == ["best.pt", "config.json", "last.pt", "metrics.jsonl", "samples"]
+
+
+def test_results_name_the_code_when_it_runs_from_an_uninstalled_checkout(monkeypatch):
+    import tomllib
+    from importlib import metadata
+    from pathlib import Path
+
+    from benchmark import runs
+
+    real = metadata.version
+
+    def missing(name):
+        if name == "aimi":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(runs.metadata, "version", missing)
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    assert runs.versions()["aimi"] == pyproject["version"]
