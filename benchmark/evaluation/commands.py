@@ -157,7 +157,7 @@ def score(submission, split, sessions, size, out, data_root):
 @click.option("--size", type=int, default=32, show_default=True)
 @click.option("--n", "count", type=int, default=200, show_default=True, help="Fresh random avatars.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--bound", "bound_split", type=click.Choice(["train", "val", "test"]), default=None,
+@click.option("--bound", "bound_split", type=click.Choice(SPLIT_NAMES), default=None,
               help="Instead: the edit accuracy reachable on this split by an editor that draws every change "
                    "exactly but must guess what the source hides.")
 def reader_check(size, count, seed, bound_split):
