@@ -357,7 +357,7 @@ def study_collect(folder, results):
                            "position_bias": s["position_bias"]["value"], "alpha_ordinal": s["alpha_ordinal"]}))
 
 
-for _command in COMMANDS:          # evaluate, compare, inputs, score, reader-check
+for _command in COMMANDS:          # evaluate, compare, inputs, score, reader-check, directions
     cli.add_command(_command)
 
 

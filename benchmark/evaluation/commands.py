@@ -1,7 +1,7 @@
 """The evaluation commands of ``python -m benchmark`` (``benchmark.cli`` adds them to its group):
 ``evaluate`` (a checkpoint), ``compare`` (two evaluated runs), ``inputs`` (the inputs pack),
-``score`` (anybody's outputs) and ``reader-check`` (the attribute reader, and with ``--bound`` what
-it lets an exact editor reach). All scoring goes through ``score.score_outputs``.
+``score`` (anybody's outputs), ``reader-check`` (the attribute reader, and with ``--bound`` what
+it lets an exact editor reach) and ``directions`` (edits per kind of change, on fresh pairs). All scoring goes through ``score.score_outputs``.
 """
 
 from __future__ import annotations
@@ -194,6 +194,33 @@ def reader_check(size, count, seed, bound_split):
                    + f"  n={reports['clean'][name]['n']}")
 
 
-COMMANDS = (evaluate, compare, inputs, score, reader_check)
+@click.command("directions")
+@click.argument("runs_", metavar="RUNS...", nargs=-1, required=True)
+@click.option("--attribute", "names", multiple=True, default=("facial_hair", "top"), show_default=True,
+              type=click.Choice(["accessory", "facial_hair", "top"]), help="Attributes whose changes differ in kind.")
+@click.option("--n", "count", type=click.IntRange(min=1), default=300, show_default=True, help="Fresh pairs per attribute.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def directions(runs_, names, count, seed):
+    """Each run's edit accuracy per kind of change (a beard to a moustache, hair to a bald head) on
+    fresh rendered pairs asked for in plain lexicon phrasing, none revealing a hidden value: where the
+    model draws and where it does not.
 
-__all__ = ["COMMANDS", "compare", "evaluate", "inputs", "reader_check", "score"]
+    \b
+    Example: python -m benchmark directions pretrained:edit_film-cpu --attribute facial_hair
+    """
+    from .. import runs
+    from ..ceiling.model import BUILDERS
+    from ..pretrained import resolve_run
+    from ..training.checkpoint import load_model
+    from .directions import direction_scores
+
+    for run in runs_:
+        model, _ = load_model(runs.best_path(resolve_run(run)), BUILDERS)
+        for name in names:
+            for kind, score in direction_scores(model, name, count, seed).items():
+                click.echo(f"{run}  {name:12s} {kind:28s} n={score['n']:4d}  edit {score['edit_acc']:.3f}")
+
+
+COMMANDS = (evaluate, compare, inputs, score, reader_check, directions)
+
+__all__ = ["COMMANDS", "compare", "directions", "evaluate", "inputs", "reader_check", "score"]
