@@ -21,6 +21,8 @@ from collection.crowd.simulate import plain_request
 from collection.pairs import change_mask
 from collection.vocabulary import encode
 
+from .instructions import item_arrays
+
 HEADWEAR = ("hat", "hijab", "turban")
 BALD = ("no_hair", "sides", "shaved_sides")
 # the kind of value, per attribute whose changes differ in kind
@@ -54,13 +56,7 @@ def direction_items(name: str, count: int, size: int, vocabulary: list[str], see
                                        encode(text, vocabulary) or [1], name, text)):
             arrays[key].append(value)
         specs.append((source, target))
-    lengths = np.asarray([len(t) for t in arrays["tokens"]], dtype=np.int64)
-    padded = np.zeros((len(lengths), int(lengths.max())), dtype=np.int64)
-    for i, t in enumerate(arrays["tokens"]):
-        padded[i, :len(t)] = t
-    out = {k: (np.stack(v) if k in ("source", "target", "mask") else v) for k, v in arrays.items()}
-    out.update(tokens=padded, lengths=lengths)
-    return out, specs
+    return item_arrays(arrays), specs
 
 
 def direction_scores(model, name: str, count: int = 300, seed: int = 0, vocabulary: list[str] | None = None) -> dict:

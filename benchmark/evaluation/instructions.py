@@ -82,13 +82,19 @@ def instruction_items(rows: list[dict], sources: list[AvatarSpec], size: int, vo
             specs.append((spec, target, name))
     if not specs:
         raise InstructionsError("no test source fits any instruction (the attribute must be visible and differ)")
+    return item_arrays(arrays), specs, unseen / max(words, 1)
+
+
+def item_arrays(arrays: dict) -> dict:
+    """Lists per item (``source``, ``target``, ``mask`` images, ``tokens`` id lists, text columns) as
+    ``AIMI.__getitems__`` gives them: images stacked, ``tokens`` padded with 0, ``lengths``."""
     lengths = np.asarray([len(t) for t in arrays["tokens"]], dtype=np.int64)
     padded = np.zeros((len(lengths), int(lengths.max())), dtype=np.int64)
     for i, t in enumerate(arrays["tokens"]):
         padded[i, :len(t)] = t
     out = {k: (np.stack(v) if k in ("source", "target", "mask") else v) for k, v in arrays.items()}
     out.update(tokens=padded, lengths=lengths)
-    return out, specs, unseen / max(words, 1)
+    return out
 
 
 def evaluate_instructions(run: str | Path, path: str | Path, per_instruction: int = 20, seed: int = 0,
@@ -119,4 +125,4 @@ def evaluate_instructions(run: str | Path, path: str | Path, per_instruction: in
     return results
 
 
-__all__ = ["InstructionsError", "KEYS", "evaluate_instructions", "instruction_items", "read_instructions"]
+__all__ = ["InstructionsError", "KEYS", "evaluate_instructions", "instruction_items", "item_arrays", "read_instructions"]
