@@ -45,9 +45,9 @@ def shipped_checkpoints() -> tuple[list[str], list[str]]:
 
     from ..pretrained import PREFIX, available
 
-    minilm = installed()
-    runnable = [e["name"] for e in available() if minilm or "minilm" not in e.get("extras", ())]
-    return [PREFIX + n for n in runnable], [e["name"] for e in available() if e["name"] not in runnable]
+    minilm, shipped = installed(), available()
+    runnable = [e["name"] for e in shipped if minilm or "minilm" not in e.get("extras", ())]
+    return [PREFIX + n for n in runnable], [e["name"] for e in shipped if e["name"] not in runnable]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -169,9 +169,10 @@ def _change_sentence(rng: random.Random, attribute: str, old: str | None, new: s
 
 
 def plain_request(rng: random.Random, attribute: str, new: str) -> str:
-    """A plain sentence asking for ``attribute`` to become ``new`` that names no old value and no gender,
-    without the panel's typos and chatter: what an editor's parser restates a request as
-    (benchmark.training.restate)."""
+    """A plain sentence asking for ``attribute`` to become ``new`` that names no old value and picks no
+    gendered pronoun, without the panel's typos and chatter: what an editor's parser restates a
+    request as (benchmark.training.restate). A lexicon noun can still name one ("circle behind him",
+    1.4% of sentences): ``restate.GENDERED`` drops those from the phrases it shows."""
     neutral = [p for p in PRONOUNS if p[0] not in ("him", "her", "the guy", "the girl")]
     if new != "none":
         return _change_sentence(rng, attribute, None, new, neutral)
