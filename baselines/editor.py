@@ -35,12 +35,15 @@ from torch import nn
 from torch.nn import functional as F
 
 from . import text as subwords
+from .encoder import TextEncoder, lab
 from .parser import SentenceParser, restated
+from .slots import ColourSlots
 
 FUSIONS = ("film", "tirg")
 TEXTS = ("words", "subword", "minilm")
 PROPOSALS = ("absolute", "residual")
 RESTATE = ("differs", "unseen", "always")
+SLOTS = ("off", "soft", "hard")
 LOOKUP_KEY = 16                     # key and query width per lookup head
 
 
@@ -71,6 +74,10 @@ class EditorConfig:
                                     # P colours pooled from the source by attention from the instruction and P
                                     # colours named by the instruction, so a part can be painted in exactly the
                                     # source's hair colour or the asked-for one (0: off)
+    colour_slots: str = "off"       # "soft" / "hard": each proposal pixel may take a colour of the avatar read from the
+                                    # source (or asked for) by name (baselines.slots); "hard": one value at inference
+    slot_colours: tuple = ()        # with colour_slots: R, G, B (0-255) per colour value, the table's start (training
+                                    # gives the schema's colours; empty: mid-grey)
     parser: bool = False            # at inference, restate what a MiniLM sentence parser reads otherwise than the aux
                                     # head (baselines.parser; trained by benchmark.training.restate, not by train)
     phrases: tuple = ()             # with parser: per (attribute, value) class the phrasing the editor reads best
@@ -81,11 +88,14 @@ class EditorConfig:
     # losses (read by baselines.objective.editor_loss; recorded with every run)
     l1_weight: float = 1.0          # L1(output, target) over the whole image
     region_weight: float = 10.0     # L1(proposal, target) inside the true change, per changed pixel
+    region_dilate: int = 0          # the region term also covers the true change's surroundings up to this many px:
+                                    # where the keep-mask leaks past the change, the proposal shows the source
     proposal_weight: float = 0.0    # L1(proposal, target) over the whole image: where the keep-mask leaks, the
                                     # proposal shows the target too
     mask_weight: float = 1.0        # BCE(keep, true keep-mask)
     changed_weight: float = 5.0     # weight of changed pixels in the mask BCE (about 10% of pixels change)
     aux_weight: float = 0.5         # cross-entropy of the (attribute, value) head
+    read_weight: float = 0.5        # cross-entropy of the colour_slots reader against the source's colours
     rival_weight: float = 0.0       # cross-entropy of the target among renderings of rival values (objective.py)
     refine: float = 0.0             # share of each training batch edited from the model's own output (steps.py)
     passes: int = 1                 # edits per instruction at inference, each from the last one's output
@@ -104,6 +114,10 @@ class EditorConfig:
             raise ValueError(f"text must be one of {', '.join(TEXTS)}, got {self.text!r}")
         if self.proposal not in PROPOSALS:
             raise ValueError(f"proposal must be one of {', '.join(PROPOSALS)}, got {self.proposal!r}")
+        if self.colour_slots not in SLOTS:
+            raise ValueError(f"colour_slots must be one of {', '.join(SLOTS)}, got {self.colour_slots!r}")
+        if self.region_dilate < 0:
+            raise ValueError(f"region_dilate is a width in px (0: off), got {self.region_dilate}")
         if self.passes < 1 or not 0 <= self.refine <= 1:
             raise ValueError(f"passes must be >= 1 and refine a share in [0, 1], got {self.passes}, {self.refine}")
         if self.rivals < 2:
@@ -113,6 +127,7 @@ class EditorConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         object.__setattr__(self, "attribute_values", tuple(int(v) for v in self.attribute_values))
         object.__setattr__(self, "phrases", tuple(str(p) for p in self.phrases))
+        object.__setattr__(self, "slot_colours", tuple(int(c) for c in self.slot_colours))
         object.__setattr__(self, "known_words", tuple(str(w) for w in self.known_words))
         if self.restate not in RESTATE:
             raise ValueError(f"restate must be one of {', '.join(RESTATE)}, got {self.restate!r}")
@@ -132,6 +147,7 @@ class EditorConfig:
         data = asdict(self)
         data["attribute_values"] = list(self.attribute_values)
         data["phrases"] = list(self.phrases)
+        data["slot_colours"] = list(self.slot_colours)
         data["known_words"] = list(self.known_words)
         return data
 
@@ -185,60 +201,6 @@ class Stage(nn.Module):
         return x
 
 
-def lab(rgb: torch.Tensor) -> torch.Tensor:
-    """sRGB in [0,1] (..., 3) -> CIELAB (..., 3), D65 white."""
-    linear = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
-    xyz = linear @ rgb.new_tensor([[0.4124, 0.2126, 0.0193], [0.3576, 0.7152, 0.1192], [0.1805, 0.0722, 0.9505]])
-    xyz = xyz / rgb.new_tensor([0.95047, 1.0, 1.08883])
-    f = torch.where(xyz > 0.008856, xyz.clamp(min=1e-6) ** (1 / 3), 7.787 * xyz + 16 / 116)
-    return torch.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], dim=-1)
-
-
-class TextEncoder(nn.Module):
-    """Word vectors + bidirectional GRU over packed sequences -> (B, 2 * hidden). A word vector is
-    the embedding of its id (``text="words"``, index 0 = ``<pad>``), or (``"subword"``) the mean
-    embedding of its hashed pieces plus a projection of its colour (``baselines.text``'s rows), and
-    (``"minilm"``) a projection of the word's MiniLM vector."""
-
-    def __init__(self, cfg: EditorConfig):
-        super().__init__()
-        self.subword, minilm = cfg.text != "words", cfg.text == "minilm"
-        self.width = subwords.WIDTH + (subwords.MEANING if minilm else 0)
-        self.meaning = nn.Linear(subwords.MEANING, cfg.embedding) if minilm else None
-        self.embed = nn.Embedding(cfg.buckets if self.subword else cfg.vocab_size, cfg.embedding, padding_idx=0)
-        self.terms = cfg.colour_terms
-        width = subwords.COLOUR + (len(subwords.BASIC_TERMS) if self.terms else 0)
-        self.colour = nn.Linear(width, cfg.embedding) if self.subword else None
-        if self.terms:
-            self.register_buffer("prototypes", lab(torch.tensor(list(subwords.BASIC_TERMS.values())).float() / 255),
-                                 persistent=False)
-        self.gru = nn.GRU(cfg.embedding, cfg.hidden, batch_first=True, bidirectional=True)
-
-    def vectors(self, tokens: torch.Tensor) -> torch.Tensor:
-        if not self.subword:
-            return self.embed(tokens)                                   # (B, T) ids
-        if tokens.dim() != 3 or tokens.shape[2] != self.width:
-            raise ValueError(f"this model reads (B, T, {self.width}) rows of its encode_texts, "
-                             f"got tokens of shape {tuple(tokens.shape)}")
-        ids = tokens[..., :subwords.PIECES]
-        count = (ids > 0).sum(-1, keepdim=True).clamp(min=1)
-        colour = tokens[..., subwords.PIECES:subwords.WIDTH].float() / tokens.new_tensor([1, 255, 255, 255]).float()
-        if self.terms:                   # softmax over the terms of minus the CIELAB distance / 10
-            near = torch.softmax(-torch.cdist(lab(colour[..., 1:]).flatten(0, 1), self.prototypes) / 10, dim=-1)
-            colour = torch.cat([colour, colour[..., :1] * near.view(*colour.shape[:2], -1)], dim=-1)
-        vectors = self.embed(ids).sum(2) / count + self.colour(colour)
-        if self.meaning is not None:
-            vectors = vectors + self.meaning(tokens[..., subwords.WIDTH:].float() / subwords.MEANING_SCALE)
-        return vectors
-
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        lengths = lengths.cpu().clamp(min=1)
-        packed = nn.utils.rnn.pack_padded_sequence(self.vectors(tokens), lengths, batch_first=True,
-                                                   enforce_sorted=False)
-        _, last = self.gru(packed)                  # (2, B, hidden)
-        return torch.cat([last[0], last[1]], dim=1)
-
-
 class Editor(nn.Module):
     """``forward(source, tokens, lengths)`` -> ``{"output", "generated" (the proposal), "mask" (keep,
     1 = source), "mask_logit", "phi_fc" (t), "logits" (the auxiliary head)}``. Without tokens the
@@ -276,8 +238,10 @@ class Editor(nn.Module):
         classes = sum(cfg.attribute_values)
         self.aux = nn.Linear(text, classes) if classes else None
         self.parser = SentenceParser(classes) if cfg.parser else None
-        if cfg.templates and not classes:
-            raise ValueError("templates are chosen by the (attribute, value) head; give attribute_values too")
+        if (cfg.templates or cfg.colour_slots != "off") and not classes:
+            raise ValueError("templates and colour_slots follow the (attribute, value) head; give attribute_values too")
+        self.slots = (ColourSlots(widths, cfg.attribute_values, cfg.colour_slots == "hard", cfg.slot_colours, cfg.size)
+                      if cfg.colour_slots != "off" else None)
         # one learnt map per class: the avatar's layout is fixed, so "where an afro goes" is a place
         self.template = (nn.Parameter(0.1 * torch.randn(classes, cfg.templates, cfg.size, cfg.size))
                          if cfg.templates else None)
@@ -347,6 +311,9 @@ class Editor(nn.Module):
         proposal = torch.sigmoid(raw) if self.cfg.proposal == "absolute" else (source + torch.tanh(raw)).clamp(0, 1)
         if self.cfg.palette:
             proposal = self.paint(proposal, x, skips[0], source, t)
+        read = None
+        if self.slots is not None:
+            proposal, read = self.slots(skips, source, logits, proposal, x)
         logit = self.keep(x)
         if tokens is None:
             logit = torch.full_like(logit, 20.0)     # no instruction: keep everything
@@ -358,7 +325,7 @@ class Editor(nn.Module):
         else:
             output = keep * source + (1 - keep) * proposal
         return {"output": output, "generated": proposal, "mask": keep, "mask_logit": logit, "phi_fc": t,
-                "logits": logits}
+                "logits": logits, "read": read}
 
     def look(self, features: torch.Tensor, source: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """(B, lookup * (w_0 + 3)): per head, the source's features and RGB pooled by a softmax over its

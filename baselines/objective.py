@@ -12,8 +12,10 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+from .slots import read_loss
+
 LOSS_NAMES = ("d", "d_real", "d_mismatch", "d_fake", "g", "g_adv", "g_fm", "g_l1", "g_mask")
-EDITOR_LOSS_NAMES = ("loss", "l1", "region", "mask", "aux", "aux_acc", "rival", "proposal")
+EDITOR_LOSS_NAMES = ("loss", "l1", "region", "mask", "aux", "aux_acc", "rival", "proposal", "read")
 
 
 def discriminator_loss(judged: dict, cfg) -> dict[str, torch.Tensor]:
@@ -51,14 +53,16 @@ def generator_loss(judged: dict, phi_real: torch.Tensor, out: dict, batch: dict,
 def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
     """The editor's supervised objective (weights in ``EditorConfig``): L1 of the output, L1 of the
     proposal inside the true change (per changed pixel, so small edits weigh as much as large
-    ones), with ``proposal_weight`` L1 of the proposal over the whole image, the keep-mask's BCE
-    against the true mask (changed pixels weighted ``changed_weight``), the cross-entropy of the
+    ones; ``region_dilate`` adds the pixels up to that many px around it, at the same weight), with
+    ``proposal_weight`` L1 of the proposal over the whole image, the keep-mask's BCE against the
+    true mask (changed pixels weighted ``changed_weight``), the cross-entropy of the
     (attribute, value) head where ``batch["label"]`` is given, and with ``rival_weight`` the
     target's cross-entropy among rival renderings (``rival_loss``)."""
     target, keep = batch["target"], batch["mask"]                  # (B, 3, S, S), (B, 1, S, S) 1 = keep
     changed = 1 - keep
     l1 = F.l1_loss(out["output"].float(), target)
-    per_item = (changed * (out["generated"].float() - target).abs()).sum(dim=(1, 2, 3))
+    near = F.max_pool2d(changed, 2 * cfg.region_dilate + 1, 1, cfg.region_dilate) if cfg.region_dilate else changed
+    per_item = (near * (out["generated"].float() - target).abs()).sum(dim=(1, 2, 3))
     region = (per_item / (3 * changed.sum(dim=(1, 2, 3)).clamp(min=1))).mean()
     proposal = F.l1_loss(out["generated"].float(), target) if cfg.proposal_weight else l1.new_zeros(())
     weight = 1 + (cfg.changed_weight - 1) * changed
@@ -71,10 +75,13 @@ def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
     rival, rival_weight = zero, cfg.rival_weight
     if rival_weight and batch.get("rivals") is not None:
         rival = rival_loss(out["output"].float(), batch["rivals"], batch["rival_valid"])
+    read = zero
+    if out.get("read") is not None and batch.get("source_values") is not None:
+        read = read_loss(out["read"], batch["source_values"], cfg.attribute_values)
     loss = (cfg.l1_weight * l1 + cfg.region_weight * region + cfg.mask_weight * mask + cfg.aux_weight * aux
-            + rival_weight * rival + cfg.proposal_weight * proposal)
+            + rival_weight * rival + cfg.proposal_weight * proposal + getattr(cfg, "read_weight", 0.0) * read)
     return {"loss": loss, "l1": l1, "region": region, "mask": mask, "aux": aux, "aux_acc": aux_acc, "rival": rival,
-            "proposal": proposal}
+            "proposal": proposal, "read": read}
 
 
 RIVAL_TEMPERATURE = 0.25

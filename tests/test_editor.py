@@ -429,3 +429,89 @@ def test_a_palette_paints_the_sources_own_colour_or_a_named_one_and_learns(prese
     for _ in range(3):
         supervised_step(model, opt, batch, model.cfg)
     assert all(not torch.equal(m.weight.detach(), b) for m, b in zip((model.palette_keys, model.named, model.choose), before))
+
+
+def test_the_colour_slots_sit_on_the_schemas_colour_attributes():
+    from baselines.slots import COLOUR_POSITIONS
+
+    assert tuple(k for k, n in enumerate(ATTRIBUTE_NAMES) if attribute(n).colours) == COLOUR_POSITIONS
+    from benchmark.training.batches import slot_colours
+
+    rgb = slot_colours()                  # the table starts at the schema's colours (hair follows the 14 hat colours)
+    model = get_model("edit_film", "cpu", data={**DATA, "slot_colours": rgb}, colour_slots="soft")
+    start = (torch.tensor(rgb, dtype=torch.float32).view(-1, 3) / 255).clamp(0.02, 0.98)
+    assert torch.allclose(torch.sigmoid(model.slots.table), start, atol=1e-6)
+    hair = attribute("hair_color")
+    assert rgb[3 * 14:3 * 15] == [int(hair.colours[hair.values[0]][i:i + 2], 16) for i in (1, 3, 5)]
+    with pytest.raises(ValueError, match="slot_colours holds R, G, B per colour value"):
+        get_model("edit_film", "cpu", data={**DATA, "slot_colours": rgb[:-3]}, colour_slots="soft")
+
+
+def test_colour_slots_paint_the_asked_for_or_the_read_colour_and_the_reader_learns():
+    from baselines.objective import editor_loss
+    from baselines.slots import spans
+
+    torch.manual_seed(0)
+    model = get_model("edit_film", "cpu", data=DATA, colour_slots="hard").eval()
+    slots, (hat, hair) = model.slots, spans(DATA["attribute_values"])[:2]
+    skips = [torch.rand(2, w, 32 >> k, 32 >> k) for k, w in enumerate(model.cfg.widths)]
+    source = torch.rand(2, 3, 32, 32)
+    free, features = torch.rand(2, 3, 32, 32), torch.rand(2, model.cfg.widths[0], 32, 32)
+    logits = torch.full((2, sum(DATA["attribute_values"])), -30.0)
+    logits[0, hair[0] + 3] = 30.0                  # item 0 asks for hair colour 3; item 1 for a hat colour
+    logits[1, hat[0] + 2] = 30.0
+    with torch.no_grad():
+        slots.table.normal_()
+        for head in slots.read:
+            head.weight.zero_(), head.bias.zero_()
+        slots.read[1].bias[5] = 50.0                # the reader sees hair colour 5 on both sources
+        slots.choose.weight.zero_()
+        slots.choose.bias.copy_(torch.tensor([-30.0, -30.0, 30.0, -30.0, -30.0, -30.0, -30.0]))  # the hair slot
+        painted, read = slots(skips, source, logits, free, features)
+    colour = torch.sigmoid(slots.table)
+    assert torch.allclose(painted[0], colour[hair[1] + 3][:, None, None].expand(3, 32, 32), atol=1e-5)   # asked
+    assert torch.allclose(painted[1], colour[hair[1] + 5][:, None, None].expand(3, 32, 32), atol=1e-5)   # read
+    assert read.shape == (2, sum(n for _, _, n in spans(DATA["attribute_values"])))
+    with pytest.raises(ValueError, match="colour_slots must be one of"):
+        get_model("edit_film", "cpu", data=DATA, colour_slots="always")
+    with pytest.raises(ValueError, match="give attribute_values too"):
+        get_model("edit_film", "cpu", data={"vocab_size": 50}, colour_slots="soft")
+    source, target, mask, label = _pairs()
+    values = torch.stack([torch.as_tensor(make_pair(5, i, 32)[0].source.vector()) for i in range(8)])
+    tokens, lengths = model.encode_texts(TEXTS)
+    batch = {"source": source, "target": target, "mask": mask, "tokens": tokens, "lengths": lengths, "label": label,
+             "source_values": values}
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    first = supervised_step(model, opt, batch, model.cfg)["read"]
+    for _ in range(5):
+        last = supervised_step(model, opt, batch, model.cfg)["read"]
+    assert float(first) > 0 and float(last) < float(first)
+    out = model(source, tokens, lengths)
+    assert torch.allclose(editor_loss(out, {**batch, "source_values": None}, model.cfg)["read"], torch.zeros(()))
+
+
+def test_region_dilate_adds_the_changes_surroundings_to_the_region_term_at_the_same_weight():
+    from dataclasses import replace
+
+    from baselines.objective import editor_loss
+
+    torch.manual_seed(0)
+    model = get_model("edit_film", "cpu", data=DATA).eval()
+    source, target, mask, label = _pairs(4)
+    tokens, lengths = model.encode_texts(TEXTS[:4])
+    batch = {"source": source, "target": target, "mask": mask, "label": label}
+    with torch.no_grad():
+        out = model(source, tokens, lengths)
+    changed = 1 - mask
+    near = torch.nn.functional.max_pool2d(changed, 3, 1, 1)          # one pixel around the change
+    assert float(near.sum()) > float(changed.sum())
+    error = (out["generated"] - target).abs()
+    per_pixel = 3 * changed.sum(dim=(1, 2, 3))
+    expected = {0: ((changed * error).sum(dim=(1, 2, 3)) / per_pixel).mean(),
+                1: ((near * error).sum(dim=(1, 2, 3)) / per_pixel).mean()}
+    for width, value in expected.items():
+        got = editor_loss(out, batch, replace(model.cfg, region_dilate=width))["region"]
+        assert torch.allclose(got, value)
+    with pytest.raises(ValueError, match="region_dilate is a width in px"):
+        get_model("edit_film", "cpu", data=DATA, region_dilate=-1)

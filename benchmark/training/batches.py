@@ -23,6 +23,7 @@ def batch_tensors(columns: dict, instructed: bool, cfg, device, model=None, plac
              **dict(zip(("tokens", "lengths"), text_inputs(model, columns, device)))}
     if "source_vector" in columns:    # the (attribute, value) asked for, as one class over every value
         batch["label"] = change_labels(columns["source_vector"], columns["target_vector"]).to(device)
+        batch["source_values"] = torch.as_tensor(np.asarray(columns["source_vector"]), dtype=torch.int64).to(device)
         model_cfg = getattr(model, "cfg", None)
         if getattr(model_cfg, "rival_weight", 0):
             rivals, valid = rival_images(columns["source_vector"], columns["target_vector"], model_cfg.rivals,
@@ -80,6 +81,20 @@ def attribute_values() -> list[int]:
     return [len(attribute(name).values) for name in ATTRIBUTE_NAMES]
 
 
+def slot_colours() -> list[int]:
+    """R, G, B (0-255) of every value of the colour attributes the editor's ``colour_slots`` paint with,
+    in the reader's order (``baselines.slots.COLOUR_POSITIONS``): the table's start."""
+    from baselines.slots import COLOUR_POSITIONS
+    from collection import ATTRIBUTE_NAMES, attribute
+
+    rgb = []
+    for k in COLOUR_POSITIONS:
+        colours = attribute(ATTRIBUTE_NAMES[k]).colours
+        for value in attribute(ATTRIBUTE_NAMES[k]).values:
+            rgb += [int(colours[value].lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
+    return rgb
+
+
 def held_out_specs(root, size: int) -> set[str]:
     """The spec ids of every validation and test avatar: rendered training pairs never use them."""
     import aimi
@@ -97,4 +112,4 @@ def unlabeled_batch(unlabeled, indices: np.ndarray) -> dict:
     return {"source": render_batch([unlabeled.spec(int(i)) for i in indices], unlabeled.size)}
 
 
-__all__ = ["attribute_values", "batch_tensors", "change_labels", "held_out_specs", "rival_images", "unlabeled_batch"]
+__all__ = ["attribute_values", "batch_tensors", "slot_colours", "change_labels", "held_out_specs", "rival_images", "unlabeled_batch"]

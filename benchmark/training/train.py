@@ -37,7 +37,7 @@ from ..runs import from_images, from_masks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .predict import validation_scores
 from .schedule import AUTOENCODE, INSTRUCT, LR_DECAYS, lr_factor, phase_batches, phase_kind, shard
-from .batches import attribute_values, batch_tensors, held_out_specs, unlabeled_batch
+from .batches import attribute_values, batch_tensors, held_out_specs, slot_colours, unlabeled_batch
 from .rendered import RenderedPairs
 from .steps import supervised_step, train_step
 
@@ -207,12 +207,12 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
         val_set = aimi.AIMI(root, "val", size, progress=False)
         unlabeled = aimi.Unlabeled(size)
         data = {"size": size, "vocab_size": len(train_set.vocabulary), "attribute_values": attribute_values(),
-                "train": len(train_set),
-                "val": len(val_set), "unlabeled": len(unlabeled)}
+                "train": len(train_set), "val": len(val_set), "unlabeled": len(unlabeled)}
 
         torch.manual_seed(config.seed)
         model = get_model(config.model, config.preset,
-                          data={"vocab_size": data["vocab_size"], "attribute_values": data["attribute_values"]},
+                          data={"vocab_size": data["vocab_size"], "attribute_values": data["attribute_values"],
+                                **({"slot_colours": slot_colours()} if config.model_overrides.get("colour_slots") else {})},
                           **config.model_overrides).to(dist.device)
         if config.channels_last:
             model = model.to(memory_format=torch.channels_last)
