@@ -3,15 +3,10 @@ optionally with MiniLM word vectors) through a bidirectional GRU (``EditorConfig
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 from torch import nn
 
 from . import text as subwords
-
-if TYPE_CHECKING:
-    from .editor import EditorConfig
 
 
 def lab(rgb: torch.Tensor) -> torch.Tensor:
@@ -29,7 +24,7 @@ class TextEncoder(nn.Module):
     embedding of its hashed pieces plus a projection of its colour (``baselines.text``'s rows), and
     (``"minilm"``) a projection of the word's MiniLM vector."""
 
-    def __init__(self, cfg: EditorConfig):
+    def __init__(self, cfg):                   # an editor.EditorConfig (text, embedding, hidden, buckets, ...)
         super().__init__()
         self.subword, minilm = cfg.text != "words", cfg.text == "minilm"
         self.width = subwords.WIDTH + (subwords.MEANING if minilm else 0)
