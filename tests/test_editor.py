@@ -359,18 +359,24 @@ def test_the_lookup_pools_the_sources_own_pixels_and_learns(preset):
     assert not torch.equal(model.keys.weight.detach(), before)
 
 
-def test_the_proposal_term_is_the_whole_images_l1_of_the_proposal_and_adds_to_the_loss():
-    from dataclasses import replace
-
-    from baselines.objective import editor_loss
-
+def _scored_batch():
+    """A cpu editor in eval mode, a batch of 4 pairs, and its output on them (for the loss terms)."""
     torch.manual_seed(0)
     model = get_model("edit_film", "cpu", data=DATA).eval()
     source, target, mask, label = _pairs(4)
     tokens, lengths = model.encode_texts(TEXTS[:4])
     batch = {"source": source, "target": target, "mask": mask, "label": label}
     with torch.no_grad():
-        out = model(source, tokens, lengths)
+        return model, batch, model(source, tokens, lengths)
+
+
+def test_the_proposal_term_is_the_whole_images_l1_of_the_proposal_and_adds_to_the_loss():
+    from dataclasses import replace
+
+    from baselines.objective import editor_loss
+
+    model, batch, out = _scored_batch()
+    target = batch["target"]
     off, on = editor_loss(out, batch, model.cfg), editor_loss(out, batch, replace(model.cfg, proposal_weight=2.0))
     assert float(off["proposal"]) == 0
     expected = (out["generated"] - target).abs().mean()
@@ -496,13 +502,8 @@ def test_region_dilate_adds_the_changes_surroundings_to_the_region_term_at_the_s
 
     from baselines.objective import editor_loss
 
-    torch.manual_seed(0)
-    model = get_model("edit_film", "cpu", data=DATA).eval()
-    source, target, mask, label = _pairs(4)
-    tokens, lengths = model.encode_texts(TEXTS[:4])
-    batch = {"source": source, "target": target, "mask": mask, "label": label}
-    with torch.no_grad():
-        out = model(source, tokens, lengths)
+    model, batch, out = _scored_batch()
+    target, mask = batch["target"], batch["mask"]
     changed = 1 - mask
     near = torch.nn.functional.max_pool2d(changed, 3, 1, 1)          # one pixel around the change
     assert float(near.sum()) > float(changed.sum())
