@@ -15,6 +15,7 @@ through that mask (TIM-GAN's split of *where* from *how*, TIRG's / FiLM's fusion
                                                                          free colour and 2P colours c_p: P pooled
                                                                          from the source by attention from t, P
                                                                          named by t (sigmoid(Linear(t)))
+    proposal = w_0 proposal + sum_a w_a colour_a       ``colour_slots``: the avatar's colours by name (baselines.slots)
     keep     = sigmoid(Head_mask(d_0))                 (B, 1, S, S)      *where*: 1 = keep the source
     output   = keep * X_s + (1 - keep) * proposal       ``hard_keep``: keep > 0.5 (straight-through in training)
 
@@ -203,7 +204,8 @@ class Stage(nn.Module):
 
 class Editor(nn.Module):
     """``forward(source, tokens, lengths)`` -> ``{"output", "generated" (the proposal), "mask" (keep,
-    1 = source), "mask_logit", "phi_fc" (t), "logits" (the auxiliary head)}``. Without tokens the
+    1 = source), "mask_logit", "phi_fc" (t), "logits" (the auxiliary head), "read" (the colour slots'
+    reader, or None)}``. Without tokens the
     editor keeps the source (the mask is forced to 1)."""
 
     trainable = True

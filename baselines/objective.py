@@ -56,8 +56,9 @@ def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
     ones; ``region_dilate`` adds the pixels up to that many px around it, at the same weight), with
     ``proposal_weight`` L1 of the proposal over the whole image, the keep-mask's BCE against the
     true mask (changed pixels weighted ``changed_weight``), the cross-entropy of the
-    (attribute, value) head where ``batch["label"]`` is given, and with ``rival_weight`` the
-    target's cross-entropy among rival renderings (``rival_loss``)."""
+    (attribute, value) head where ``batch["label"]`` is given, with ``rival_weight`` the target's
+    cross-entropy among rival renderings (``rival_loss``), and with ``colour_slots`` the slots'
+    reader's cross-entropy against ``batch["source_values"]`` (``read_weight``)."""
     target, keep = batch["target"], batch["mask"]                  # (B, 3, S, S), (B, 1, S, S) 1 = keep
     changed = 1 - keep
     l1 = F.l1_loss(out["output"].float(), target)

@@ -2,22 +2,22 @@
 
 A new hairstyle must be drawn in the hair's colour, a moustache in the beard's, a new hat in the
 hat's: the pixels of the part that is replaced. An editor that carries that colour through its
-U-Net paints a blend of the colours it saw in training (golden hair for a platinum head). Here a
-reader head names each colour attribute of the source (hair, facial hair, hat, skin, clothes,
-background: per attribute a classifier over the first stage's features and RGB pooled by attention,
-from a learnt place on the fixed layout and what each pixel shows, and the encoder's pooled features;
-trained on the source's values), the
-auxiliary head's (attribute, value) asked for overrides the one attribute it names, and each named
-value has a learnt RGB (``slot_colours``: starting from the schema's colour of that value). Each proposal pixel is then a softmax mix of its free colour and those
-slot colours:
+U-Net paints a blend of the colours it saw in training (golden hair on a platinum head). Here a
+reader head names each colour attribute of the source (hat, hair, facial hair, skin, clothes,
+background), the auxiliary head's asked-for (attribute, value) overrides the one attribute it
+names, and each value has a learnt RGB (starting from the schema's colour of that value,
+``slot_colours``). Each proposal pixel is then a softmax mix of its free colour and the slots:
 
-    read_a   = softmax(Read(pool(e_0..e_L)))_a            per colour attribute a, over its values
-    value_a  = asked_a + (1 - sum(asked_a)) * read_a       asked_a: the aux head's probabilities of (a, v)
-    colour_a = value_a . sigmoid(Table_a)                  (B, 3); at inference value_a is one-hot (``hard``)
+    look_a   = softmax over pixels of (Where([e_0, X_s]) + Place_a)   a learnt place on the fixed layout
+                                                                       plus what each pixel shows
+    read_a   = Read_a([look_a . [e_0, X_s], mean and max of e_0..e_L]) logits over a's values; trained by
+                                                                       cross-entropy on the source's values
+    value_a  = asked_a + (1 - sum(asked_a)) * softmax(read_a)          asked_a: the aux head's probabilities
+    colour_a = value_a . sigmoid(Table_a)                              (B, 3); one-hot value at inference ("hard")
     proposal = w_0 free + sum_a w_a colour_a,  w = softmax(Choose(d_0)) per pixel
 
-A value the source hides (the colour of a beard it lacks) is read as the training prior's most
-likely value at inference, which is what the attribute reader rewards, not the blend of all.
+A value the source hides (the colour of a beard it lacks) is read at inference as the most likely
+value under the training prior, which the attribute reader rewards more than a blend of all.
 """
 
 from __future__ import annotations
