@@ -56,6 +56,14 @@ class Attribute:
                 f"unknown value {value!r} for {self.name}; valid: {', '.join(self.values)}"
             ) from None
 
+    def rgb(self, value: str) -> tuple[int, int, int]:
+        """The 0-255 RGB of a colour attribute's ``value`` (its ``colours`` hex)."""
+        if not self.colours:
+            raise SpecError(f"{self.name} is not a colour attribute; it has no RGB per value")
+        self.index(value)                                   # an unknown value is refused by name
+        hex_colour = self.colours[value].lstrip("#")
+        return tuple(int(hex_colour[i:i + 2], 16) for i in (0, 2, 4))
+
     def draw(self, rng: random.Random) -> str:
         """One value by the schema weights (same draws as ``pick(rng, values, weights)``)."""
         u = rng.random() * self._cumulative[-1]

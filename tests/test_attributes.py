@@ -125,3 +125,13 @@ def test_opaque_accessories_are_exactly_those_that_hide_the_eyes():
                   for e in ("default", "happy", "x_dizzy")]
         hides = all(np.array_equal(images[0], im) for im in images[1:])
         assert hides == (accessory in OPAQUE_ACCESSORIES), accessory
+
+
+def test_a_colour_value_has_its_rgb_and_other_asks_are_refused():
+    hair = attribute("hair_color")
+    for value in hair.values:
+        assert "#%02X%02X%02X" % hair.rgb(value) == hair.colours[value].upper()
+    with pytest.raises(SpecError, match="unknown value 'teal' for hair_color"):
+        hair.rgb("teal")
+    with pytest.raises(SpecError, match="top is not a colour attribute"):
+        attribute("top").rgb("bob")

@@ -87,12 +87,8 @@ def slot_colours() -> list[int]:
     from baselines.slots import COLOUR_POSITIONS
     from collection import ATTRIBUTE_NAMES, attribute
 
-    rgb = []
-    for k in COLOUR_POSITIONS:
-        colours = attribute(ATTRIBUTE_NAMES[k]).colours
-        for value in attribute(ATTRIBUTE_NAMES[k]).values:
-            rgb += [int(colours[value].lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
-    return rgb
+    colours = [attribute(ATTRIBUTE_NAMES[k]) for k in COLOUR_POSITIONS]
+    return [c for a in colours for value in a.values for c in a.rgb(value)]
 
 
 def held_out_specs(root, size: int) -> set[str]:

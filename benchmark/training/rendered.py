@@ -52,7 +52,7 @@ def colour_synonyms(name: str, known: frozenset[str]) -> dict[str, tuple[str, ..
 
     table = {n: rgb for n, rgb in colour_names().items() if not set(n.split()) <= known}
     values = attribute(name).values
-    palette = to_lab([[int(attribute(name).colours[v][i:i + 2], 16) for i in (1, 3, 5)] for v in values])
+    palette = to_lab([attribute(name).rgb(v) for v in values])
     names = sorted(table)
     distance = torch.cdist(to_lab([table[n] for n in names]), palette)
     nearest, index = distance.min(dim=1)
