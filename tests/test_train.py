@@ -176,3 +176,19 @@ def test_results_name_the_code_when_it_runs_from_an_uninstalled_checkout(monkeyp
     monkeypatch.setattr(runs.metadata, "version", missing)
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
     assert runs.versions()["aimi"] == pyproject["version"]
+
+
+def test_an_editor_with_colour_slots_starts_its_table_at_the_schemas_colours(tmp_path, data_root):
+    from benchmark.training.batches import slot_colours
+
+    def trained(name, slots):
+        config = TrainConfig.from_preset("edit_film", "smoke", phases=1, eval_every=1,
+                                         model_overrides={"colour_slots": slots})
+        train(config, tmp_path / name, root=data_root, progress=False)
+        return json.loads((tmp_path / name / "config.json").read_text())["model_config"]
+
+    on = trained("on", "hard")
+    assert on["colour_slots"] == "hard" and on["slot_colours"] == slot_colours()
+    assert "read" in _metrics(tmp_path / "on")[-1]["losses"][INSTRUCT]
+    off = trained("off", "off")                  # said explicitly: no table, as without the setting
+    assert off["colour_slots"] == "off" and off["slot_colours"] == []

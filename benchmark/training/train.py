@@ -190,8 +190,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
     config.check()
     if config.threads:
         torch.set_num_threads(config.threads)
-    run = Path(out)
-    dist = _Distributed()
+    run, dist = Path(out), _Distributed()
     try:
         if config.batch_size % dist.world:
             raise TrainingError(f"batch size {config.batch_size} does not split over {dist.world} processes; "
@@ -199,7 +198,8 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
         if runs.config_path(run).exists() and not resume:
             raise TrainingError(f"{run} already holds a run; pass --resume to continue it or choose a new --out")
 
-        size = model_config(config.model, config.preset, **config.model_overrides).size
+        resolved = model_config(config.model, config.preset, **config.model_overrides)     # before the dataset's facts
+        size, colour_slots = resolved.size, getattr(resolved, "colour_slots", "off") != "off"
         if dist.main:  # render the cache once; other ranks wait, then open it
             aimi.AIMI(root, "train", size, progress=progress)
         dist.barrier()
@@ -212,7 +212,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
         torch.manual_seed(config.seed)
         model = get_model(config.model, config.preset,
                           data={"vocab_size": data["vocab_size"], "attribute_values": data["attribute_values"],
-                                **({"slot_colours": slot_colours()} if config.model_overrides.get("colour_slots") else {})},
+                                **({"slot_colours": slot_colours()} if colour_slots else {})},
                           **config.model_overrides).to(dist.device)
         if config.channels_last:
             model = model.to(memory_format=torch.channels_last)
