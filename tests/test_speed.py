@@ -31,3 +31,13 @@ def test_bf16_drift_compares_two_runs(capsys):
     assert main(["train", "--presets", "smoke", "--steps", "2", "--batch", "4", "--bf16-drift"]) == 0
     out = capsys.readouterr().out
     assert "output_rms_difference" in out and "time_ratio_bf16_over_float32" in out
+
+
+def test_train_benchmark_times_the_editor_with_its_settings(capsys):
+    args = ["train", "--presets", "smoke", "--steps", "1", "--batch", "4", "--models", "imi_sim,edit_film"]
+    assert main([*args, "--set", "colour_slots=hard", "--set", "text=subword"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.strip().startswith("smoke ")]
+    assert [r[1] for r in rows] == ["dcgan", "imi_sim", "edit_film"]
+    assert all(float(r[-6]) > 0 for r in rows)           # s/step
+    assert main([*args, "--set", "colour_slots=sometimes"]) == 1          # the editor's own check, one line
+    assert main([*args[:-1], "edit_flim"]) == 2                            # a model the registry lacks

@@ -23,14 +23,23 @@ def _images(batch: int, size: int, seed: int = 0) -> torch.Tensor:
     return torch.rand(batch, 3, size, size, generator=torch.Generator().manual_seed(seed))
 
 
-def model_step(name: str, preset: str, batch: int = 64, channels_last: bool = False, bf16: bool = False):
-    """A closure running one training step of registry model ``name`` on a fixed instructed batch."""
-    from baselines import get_model
+def model_step(name: str, preset: str, batch: int = 64, channels_last: bool = False, bf16: bool = False,
+               overrides: dict | None = None):
+    """A closure running one training step of registry model ``name`` (with ``overrides``, the
+    editors' settings, as ``train --set`` gives them) on a fixed instructed batch."""
+    from baselines import get_model, model_config
 
-    from ..training.steps import train_step
+    from ..training.batches import attribute_values, slot_colours
+    from ..training.steps import supervised_step, train_step
 
+    overrides = dict(overrides or {})
+    if not hasattr(model_config(name, preset), "colour_slots"):      # the paper's models take no editor settings
+        overrides = {}
     torch.manual_seed(0)
-    model = get_model(name, preset, data={"vocab_size": 881}).train()
+    facts = {"vocab_size": 881, "attribute_values": attribute_values()}
+    if overrides.get("colour_slots", "off") != "off":
+        facts["slot_colours"] = slot_colours()
+    model = get_model(name, preset, data=facts, **overrides).train()
     size = model.cfg.size
     memory = torch.channels_last if channels_last else torch.contiguous_format
     if channels_last:
@@ -39,10 +48,19 @@ def model_step(name: str, preset: str, batch: int = 64, channels_last: bool = Fa
     data = {"source": source, "target": _images(batch, size, 1).contiguous(memory_format=memory),
             "mask": (torch.rand(batch, 1, size, size) > 0.1).float(),
             "tokens": torch.randint(2, 881, (batch, 12)), "lengths": torch.full((batch,), 12)}
+    amp = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
+    if model.discriminator is None:          # the editors: one supervised update, as the trainer does
+        values = attribute_values()
+        rng = torch.Generator().manual_seed(3)
+        data["source_values"] = torch.stack([torch.randint(0, n, (batch,), generator=rng) for n in values], 1)
+        data["label"] = torch.randint(0, sum(values), (batch,), generator=rng)
+        if model.cfg.text != "words":
+            data["tokens"], data["lengths"] = model.encode_written(["give him a red shirt please"] * batch)
+        opt = torch.optim.Adam(model.parameters(), 1e-3)
+        return lambda: supervised_step(model, opt, data, model.cfg, amp)
     adam = {"lr": 2e-4, "betas": (0.5, 0.999)}
     opt_g = torch.optim.Adam(model.generator.parameters(), **adam)
     opt_d = torch.optim.Adam(model.discriminator.parameters(), **adam)
-    amp = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
     return lambda: train_step(model.generator, model.discriminator, opt_g, opt_d, data, model.cfg, amp)
 
 
@@ -103,9 +121,9 @@ def seconds_per_step(step, steps: int, repeats: int = 3) -> float:
 
 
 def bench_train(presets=("cpu", "paper"), models=("imi", "imi_sim"), steps: int = 5, batch: int = 64,
-                options: bool = False) -> list[dict]:
-    """Time each model (and, with ``options``, its channels_last and bf16 variants) against the
-    DCGAN anchor at each preset; prints a table and returns its rows."""
+                options: bool = False, overrides: dict | None = None) -> list[dict]:
+    """Time each model (and, with ``options``, its channels_last and bf16 variants; the editors with
+    ``overrides``) against the DCGAN anchor at each preset; prints a table and returns its rows."""
     rows = []
     print(f"training step, batch {batch}, {torch.get_num_threads()} threads, median of 3 x {steps} steps")
     print(f"  {'preset':7s} {'model':24s} {'s/step':>8s} {'steps/s':>8s} {'GFLOP/step':>11s} {'GFLOP/s':>8s} "
@@ -120,8 +138,8 @@ def bench_train(presets=("cpu", "paper"), models=("imi", "imi_sim"), steps: int 
             if options:
                 variants += [(" channels_last", {"channels_last": True}), (" bf16", {"bf16": True})]
             for label, kwargs in variants:
-                step = model_step(name, preset, batch, **kwargs)
-                count = flops(model_step(name, preset, batch, **kwargs))
+                step = model_step(name, preset, batch, overrides=overrides, **kwargs)
+                count = flops(model_step(name, preset, batch, overrides=overrides, **kwargs))
                 entries.append((name + label, step, count, seconds_per_step(step, steps)))
         for label, _, count, s in entries:
             row = {"preset": preset, "model": label, "s_per_step": s, "steps_per_s": 1 / s,
