@@ -17,7 +17,8 @@ through that mask (TIM-GAN's split of *where* from *how*, TIRG's / FiLM's fusion
                                                                          named by t (sigmoid(Linear(t)))
     proposal = w_0 proposal + sum_a w_a colour_a       ``colour_slots``: the avatar's colours by name (baselines.slots)
     keep     = sigmoid(Head_mask(d_0))                 (B, 1, S, S)      *where*: 1 = keep the source
-    output   = keep * X_s + (1 - keep) * proposal       ``hard_keep``: keep > 0.5 (straight-through in training)
+    output   = keep * X_s + (1 - keep) * proposal       ``hard_keep``: keep > 0.5 (straight-through in training);
+                                                        ``hard_keep_eval``: keep > 0.5 at inference only
 
 ``fusion`` chooses how t enters each stage: ``film`` (x * (1 + gamma(t)) + beta(t), FiLM) or
 ``tirg`` (a gated residual: sigmoid(gate([x, t])) * x + res([x, t]), TIRG). The auxiliary head is
@@ -69,6 +70,8 @@ class EditorConfig:
                                     # auxiliary head's probabilities and given to the U-Net with the source (0: off)
     hard_keep: bool = False         # composite through keep > 0.5: exactly the source or exactly the proposal at each
                                     # pixel (in training straight-through: the soft mask's gradient)
+    hard_keep_eval: bool = False    # at inference only, the composite through keep > 0.5; training stays soft (a trained
+                                    # soft mask leaves a blend of source and proposal where it is unsure)
     lookup: int = 0                 # heads of an attention from the instruction over the source's pixels; what
                                     # each pools (features and RGB) joins t in the decoder (0: off)
     palette: int = 0                # P: each pixel of the proposal mixes (a softmax per pixel) its free colour with
@@ -320,7 +323,8 @@ class Editor(nn.Module):
         if tokens is None:
             logit = torch.full_like(logit, 20.0)     # no instruction: keep everything
         keep = torch.sigmoid(logit)
-        if self.cfg.hard_keep:     # the forward pass shows what will be shown; the backward is the soft mask's
+        if self.cfg.hard_keep or (self.cfg.hard_keep_eval and not self.training):
+            # the forward pass shows what will be shown; the backward is the soft mask's
             soft, keep = keep, (logit > 0).to(keep.dtype)
             # (soft - soft.detach()) is exactly 0: the output is exactly the source or the proposal at each pixel
             output = keep * source + (1 - keep) * proposal + (soft - soft.detach()) * (source - proposal.detach())

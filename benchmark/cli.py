@@ -218,6 +218,24 @@ def parser(run, out, instructions, epochs, seed, restate, threads, data_root):
 
 
 @cli.command()
+@click.argument("run")
+@click.option("--set", "settings", multiple=True, required=True, metavar="KEY=VALUE",
+              help="passes, hard_keep_eval or restate; repeatable.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="The new run folder.")
+def inference(run, settings, out):
+    """The editor of RUN (a run folder or pretrained:NAME) with inference-only settings changed, as a
+    new run folder: the same weights, so no training (passes: edit the edit again; hard_keep_eval:
+    composite through keep > 0.5; restate: the parser's rule).
+
+    \b
+    Example: python -m benchmark inference pretrained:edit_film-cpu --set hard_keep_eval=true --out runs/edit-hard
+    """
+    from .training.inference import with_inference
+
+    click.echo(json.dumps(with_inference(run, out, **parse_settings(settings))))
+
+
+@cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Figure path (writes .png and .pdf).")
 def curves(runs, out):

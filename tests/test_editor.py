@@ -516,3 +516,25 @@ def test_region_dilate_adds_the_changes_surroundings_to_the_region_term_at_the_s
         assert torch.allclose(got, value)
     with pytest.raises(ValueError, match="region_dilate is a width in px"):
         get_model("edit_film", "cpu", data=DATA, region_dilate=-1)
+
+
+def test_a_hard_keep_at_inference_only_composites_the_eval_pass_and_trains_as_the_soft_one():
+    from dataclasses import replace
+
+    from baselines.editor import Editor, EditorConfig
+
+    torch.manual_seed(0)
+    soft = Editor(EditorConfig(vocab_size=12))
+    torch.nn.init.normal_(soft.keep.weight, std=1.0)
+    torch.nn.init.zeros_(soft.keep.bias)                     # both sides of 0.5 appear
+    hard = Editor(replace(soft.cfg, hard_keep_eval=True))
+    hard.load_state_dict(soft.state_dict())
+    source, tokens, lengths = torch.rand(3, 3, 32, 32), torch.ones(3, 4, dtype=torch.long), torch.tensor([4, 4, 2])
+    with torch.no_grad():
+        one, two = soft.eval()(source, tokens, lengths), hard.eval()(source, tokens, lengths)
+    kept = one["mask_logit"] > 0
+    assert 0 < kept.float().mean() < 1 and set(two["mask"].unique().tolist()) == {0.0, 1.0}
+    assert torch.equal(two["output"], torch.where(kept, source, one["generated"]))
+    assert not torch.equal(one["output"], two["output"])
+    one, two = soft.train()(source, tokens, lengths), hard.train()(source, tokens, lengths)
+    assert torch.equal(one["output"], two["output"]) and torch.equal(one["mask"], two["mask"])   # training: soft

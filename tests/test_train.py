@@ -1,4 +1,5 @@
-"""benchmark train: run folders, checkpoints, exact resume after a kill, NaN stop, torchrun."""
+"""benchmark train: run folders, checkpoints, exact resume after a kill, NaN stop, torchrun; benchmark
+inference: a run's editor with inference-only settings changed."""
 
 import json
 import os
@@ -192,3 +193,31 @@ def test_an_editor_with_colour_slots_starts_its_table_at_the_schemas_colours(tmp
     assert "read" in _metrics(tmp_path / "on")[-1]["losses"][INSTRUCT]
     off = trained("off", "off")                  # said explicitly: no table, as without the setting
     assert off["colour_slots"] == "off" and off["slot_colours"] == []
+
+
+def test_the_inference_command_changes_only_inference_settings_of_an_editor(tmp_path, data_root, smoke_runs):
+    from benchmark import runs
+    from benchmark.evaluation.evaluate import evaluate
+    from benchmark.training.inference import with_inference
+
+    editor = tmp_path / "editor"
+    train(TrainConfig.from_preset("edit_film", "smoke", phases=1, threads=1), editor, root=data_root, progress=False)
+    out = tmp_path / "hard"
+    assert main(["inference", str(editor), "--set", "hard_keep_eval=true", "--set", "passes=2", "--out", str(out)]) == 0
+    model, payload = load_model(runs.best_path(out))          # weights_only=True
+    base, _ = load_model(runs.best_path(editor))
+    assert model.cfg.hard_keep_eval and model.cfg.passes == 2 and not base.cfg.hard_keep_eval
+    assert model.cfg.to_dict() == {**base.cfg.to_dict(), "hard_keep_eval": True, "passes": 2}
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in base.state_dict().items())   # the same weights
+    assert "opt_g" not in payload and runs.read_config(out)["inference"]["from_run"] == str(editor)
+    assert runs.training_seconds(out) == runs.training_seconds(editor)
+    assert evaluate(out, "test", root=data_root, limit=8, resamples=50)["n"] == 8
+    with pytest.raises(ValueError, match="already holds a run"):
+        with_inference(editor, out, passes=3)
+    with pytest.raises(ValueError, match="not an inference-only setting"):
+        with_inference(editor, tmp_path / "lr", lr=0.1)
+    with pytest.raises(ValueError, match="passes must be >= 1"):
+        with_inference(editor, tmp_path / "none", passes=0)
+    with pytest.raises(ValueError, match="the editors'"):
+        with_inference(smoke_runs / "imi", tmp_path / "imi", passes=2)
+    assert not (tmp_path / "lr").exists() and not (tmp_path / "none").exists()
