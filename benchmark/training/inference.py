@@ -9,7 +9,6 @@ config, so ``evaluate``, ``goals``, the demo and ``pretrained`` treat it as any 
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -23,10 +22,10 @@ INFERENCE_FIELDS = ("passes", "hard_keep_eval", "restate")
 
 
 def with_inference(run: str | Path, out: str | Path, **settings) -> dict:
-    """Write ``out`` (``config.json``, ``metrics.jsonl``, ``best.pt``): ``run``'s best editor with
-    ``settings`` (fields of ``INFERENCE_FIELDS``) changed; returns ``{"run", "from_run", **settings}``.
-    The weights, the training record and the training seconds are the run's; ``config.json`` says
-    where they came from (``inference``)."""
+    """Write ``out`` (``config.json``, ``best.pt``, and the run's ``metrics.jsonl`` if it has one):
+    ``run``'s best editor with ``settings`` (fields of ``INFERENCE_FIELDS``) changed; returns
+    ``{"run", "from_run", **settings}``. The weights, the training record and the training seconds
+    are the run's; ``config.json`` says where they came from (``inference``)."""
     from ..pretrained import resolve_run
 
     run, out = resolve_run(run), Path(out)
@@ -50,11 +49,8 @@ def with_inference(run: str | Path, out: str | Path, **settings) -> dict:
                                  "settings": settings, "git": runs.git_state()}}
     out.mkdir(parents=True, exist_ok=True)
     write_json(runs.config_path(out), description)
-    if runs.metrics_path(run).is_file():            # the training record (and its seconds) are the run's
+    if runs.metrics_path(run).is_file():   # the training record (and its seconds) are the run's; shipped weights keep none
         shutil.copyfile(runs.metrics_path(run), runs.metrics_path(out))
-    else:
-        runs.metrics_path(out).write_text(json.dumps({"phase": payload["phase"], "losses": {}, "val": {},
-                                                      "seconds": 0.0}) + "\n")
     save_checkpoint(runs.best_path(out), {**{k: v for k, v in payload.items() if k not in ("format", "opt_g", "opt_d")},
                                           "model_config": cfg.to_dict(), "inference": description["inference"]})
     return {"run": str(out), "from_run": str(run), **{k: getattr(cfg, k) for k in settings}}
