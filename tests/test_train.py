@@ -218,6 +218,8 @@ def test_the_inference_command_changes_only_inference_settings_of_an_editor(tmp_
         with_inference(editor, tmp_path / "lr", lr=0.1)
     with pytest.raises(ValueError, match="passes must be >= 1"):
         with_inference(editor, tmp_path / "none", passes=0)
+    with pytest.raises(ValueError, match="hard_keep_eval takes a bool"):
+        with_inference(editor, tmp_path / "none", hard_keep_eval="yes")
     with pytest.raises(ValueError, match="the editors'"):
         with_inference(smoke_runs / "imi", tmp_path / "imi", passes=2)
     assert not (tmp_path / "lr").exists() and not (tmp_path / "none").exists()

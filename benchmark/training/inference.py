@@ -42,6 +42,10 @@ def with_inference(run: str | Path, out: str | Path, **settings) -> dict:
     if not hasattr(model.cfg, "hard_keep_eval"):
         raise ValueError(f"{run} holds a {payload['model']!r} model; inference settings are the editors' "
                          "(edit_film, edit_tirg)")
+    for key, value in settings.items():           # --set hard_keep_eval=yes must not read as true
+        kind = type(getattr(model.cfg, key))
+        if type(value) is not kind:
+            raise ValueError(f"{key} takes a {kind.__name__} (now {getattr(model.cfg, key)!r}), got {value!r}")
     cfg = replace(model.cfg, **settings)          # the config's own checks (passes >= 1, a known restate)
     description = {**(runs.read_config(run) if runs.config_path(run).is_file() else {}), "model": payload["model"],
                    "model_config": cfg.to_dict(),
