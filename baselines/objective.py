@@ -80,7 +80,7 @@ def editor_loss(out: dict, batch: dict, cfg) -> dict[str, torch.Tensor]:
     if out.get("read") is not None and batch.get("source_values") is not None:
         read = read_loss(out["read"], batch["source_values"], cfg.attribute_values)
     loss = (cfg.l1_weight * l1 + cfg.region_weight * region + cfg.mask_weight * mask + cfg.aux_weight * aux
-            + rival_weight * rival + cfg.proposal_weight * proposal + getattr(cfg, "read_weight", 0.0) * read)
+            + rival_weight * rival + cfg.proposal_weight * proposal + cfg.read_weight * read)
     return {"loss": loss, "l1": l1, "region": region, "mask": mask, "aux": aux, "aux_acc": aux_acc, "rival": rival,
             "proposal": proposal, "read": read}
 

@@ -29,17 +29,14 @@ def model_step(name: str, preset: str, batch: int = 64, channels_last: bool = Fa
     editors' settings, as ``train --set`` gives them) on a fixed instructed batch."""
     from baselines import get_model, model_config
 
-    from ..training.batches import attribute_values, slot_colours
+    from ..training.batches import attribute_values, model_data
     from ..training.steps import supervised_step, train_step
 
     overrides = dict(overrides or {})
     if not hasattr(model_config(name, preset), "colour_slots"):      # the paper's models take no editor settings
         overrides = {}
     torch.manual_seed(0)
-    facts = {"vocab_size": 881, "attribute_values": attribute_values()}
-    if overrides.get("colour_slots", "off") != "off":
-        facts["slot_colours"] = slot_colours()
-    model = get_model(name, preset, data=facts, **overrides).train()
+    model = get_model(name, preset, data=model_data(name, preset, 881, overrides), **overrides).train()
     size = model.cfg.size
     memory = torch.channels_last if channels_last else torch.contiguous_format
     if channels_last:

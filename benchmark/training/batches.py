@@ -91,6 +91,18 @@ def slot_colours() -> list[int]:
     return [c for a in colours for value in a.values for c in a.rgb(value)]
 
 
+def model_data(name: str, preset: str, vocab_size: int, overrides: dict) -> dict:
+    """The dataset's facts registry model ``name`` is built with (``get_model``'s ``data``): the vocabulary's
+    size, the values per attribute and, where its resolved config (``overrides`` applied) paints with
+    colour slots, the schema's slot colours."""
+    from baselines import model_config
+
+    data = {"vocab_size": vocab_size, "attribute_values": attribute_values()}
+    if getattr(model_config(name, preset, **overrides), "colour_slots", "off") != "off":
+        data["slot_colours"] = slot_colours()
+    return data
+
+
 def held_out_specs(root, size: int) -> set[str]:
     """The spec ids of every validation and test avatar: rendered training pairs never use them."""
     import aimi
@@ -108,4 +120,5 @@ def unlabeled_batch(unlabeled, indices: np.ndarray) -> dict:
     return {"source": render_batch([unlabeled.spec(int(i)) for i in indices], unlabeled.size)}
 
 
-__all__ = ["attribute_values", "batch_tensors", "slot_colours", "change_labels", "held_out_specs", "rival_images", "unlabeled_batch"]
+__all__ = ["attribute_values", "batch_tensors", "change_labels", "held_out_specs", "model_data", "rival_images",
+           "slot_colours", "unlabeled_batch"]

@@ -37,7 +37,7 @@ from ..runs import from_images, from_masks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .predict import validation_scores
 from .schedule import AUTOENCODE, INSTRUCT, LR_DECAYS, lr_factor, phase_batches, phase_kind, shard
-from .batches import attribute_values, batch_tensors, held_out_specs, slot_colours, unlabeled_batch
+from .batches import attribute_values, batch_tensors, held_out_specs, model_data, unlabeled_batch
 from .rendered import RenderedPairs
 from .steps import supervised_step, train_step
 
@@ -198,8 +198,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
         if runs.config_path(run).exists() and not resume:
             raise TrainingError(f"{run} already holds a run; pass --resume to continue it or choose a new --out")
 
-        resolved = model_config(config.model, config.preset, **config.model_overrides)     # before the dataset's facts
-        size, colour_slots = resolved.size, getattr(resolved, "colour_slots", "off") != "off"
+        size = model_config(config.model, config.preset, **config.model_overrides).size
         if dist.main:  # render the cache once; other ranks wait, then open it
             aimi.AIMI(root, "train", size, progress=progress)
         dist.barrier()
@@ -211,8 +210,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, root: str 
 
         torch.manual_seed(config.seed)
         model = get_model(config.model, config.preset,
-                          data={"vocab_size": data["vocab_size"], "attribute_values": data["attribute_values"],
-                                **({"slot_colours": slot_colours()} if colour_slots else {})},
+                          data=model_data(config.model, config.preset, data["vocab_size"], config.model_overrides),
                           **config.model_overrides).to(dist.device)
         if config.channels_last:
             model = model.to(memory_format=torch.channels_last)
